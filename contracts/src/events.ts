@@ -1,0 +1,152 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Name } from './names.ts';
+import { HostNetworkPolicy, Labels, Probes } from './policy.ts';
+import { NetworkState } from './state.ts';
+import { Facts } from './facts.ts';
+import { ErrorInfo, PropertyResult, SyncPhase, Timings } from './sync.ts';
+
+/** CloudEvents `type` of every fleetnet event. The suffix is the data schema's version. */
+export const EventTypes = {
+  policyUpserted: 'fleetnet.policy.upserted.v1',
+  policyDeleted: 'fleetnet.policy.deleted.v1',
+  hostLabeled: 'fleetnet.host.labeled.v1',
+  hostRollbackRequested: 'fleetnet.host.rollback-requested.v1',
+  hostRetired: 'fleetnet.host.retired.v1',
+  rolloutPaused: 'fleetnet.rollout.paused.v1',
+  rolloutResumed: 'fleetnet.rollout.resumed.v1',
+  rolloutHostTimedOut: 'fleetnet.rollout.host-timed-out.v1',
+  intentRejected: 'fleetnet.intent.rejected.v1',
+  desiredPublished: 'fleetnet.desired.published.v1',
+  hello: 'fleetnet.agent.hello.v1',
+  stateReported: 'fleetnet.state.reported.v1',
+  syncReported: 'fleetnet.sync.reported.v1',
+  heartbeat: 'fleetnet.heartbeat.v1',
+} as const;
+export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
+
+const obj = <T extends Record<string, TSchema>>(props: T) => Type.Object(props, { additionalProperties: false });
+
+export const PolicySource = obj({ policy: Name, revision: Type.Integer({ minimum: 1 }) });
+export type PolicySource = Static<typeof PolicySource>;
+
+export const PolicyUpsertedData = obj({ policy: HostNetworkPolicy });
+export const PolicyDeletedData = obj({ name: Name });
+export const HostLabeledData = obj({
+  host: Name,
+  set: Type.Optional(Labels),
+  remove: Type.Optional(Type.Array(Type.String())),
+});
+export const HostRollbackRequestedData = obj({ host: Name, toVersion: Type.Integer({ minimum: 1 }) });
+export const HostRetiredData = obj({ host: Name });
+export const RolloutPausedData = obj({ policy: Name });
+export const RolloutResumedData = obj({ policy: Name });
+export const RolloutHostTimedOutData = obj({
+  policy: Name,
+  revision: Type.Integer({ minimum: 1 }),
+  host: Name,
+  version: Type.Integer({ minimum: 1 }),
+  afterSeconds: Type.Number(),
+});
+export const IntentRejectedData = obj({
+  eventId: Type.Optional(Type.String()),
+  subject: Type.String(),
+  reason: Type.String(),
+  errors: Type.Optional(Type.Array(obj({ path: Type.String(), message: Type.String() }))),
+});
+
+export const DesiredPublishedData = obj({
+  host: Name,
+  version: Type.Integer({ minimum: 1 }),
+  state: NetworkState,
+  contentHash: Type.String(),
+  sources: Type.Array(PolicySource),
+  probes: Type.Optional(Probes),
+  enforce: Type.Optional(Type.Boolean()),
+  reason: Type.Optional(Type.String({ description: 'why this version exists: policy, labels, rollback, ...' })),
+  rollbackOf: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+export type DesiredPublishedData = Static<typeof DesiredPublishedData>;
+
+export const HelloData = obj({
+  host: Name,
+  agentVersion: Type.String(),
+  labels: Labels,
+  facts: Facts,
+  appliedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type HelloData = Static<typeof HelloData>;
+
+export const StateReportedData = obj({
+  host: Name,
+  state: NetworkState,
+  appliedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type StateReportedData = Static<typeof StateReportedData>;
+
+export const SyncReportedData = obj({
+  host: Name,
+  version: Type.Integer({ minimum: 1 }),
+  phase: SyncPhase,
+  inSync: Type.Optional(Type.Boolean()),
+  results: Type.Optional(Type.Array(PropertyResult)),
+  error: Type.Optional(ErrorInfo),
+  timings: Type.Optional(Timings),
+  attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+  operations: Type.Optional(Type.Array(Type.String())),
+});
+export type SyncReportedData = Static<typeof SyncReportedData>;
+
+export const HeartbeatData = obj({
+  host: Name,
+  appliedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+  uptimeSeconds: Type.Optional(Type.Number()),
+});
+export type HeartbeatData = Static<typeof HeartbeatData>;
+
+/** Data schema for each event type: the single source of truth for what an event carries. */
+export const EventDataSchemas = {
+  [EventTypes.policyUpserted]: PolicyUpsertedData,
+  [EventTypes.policyDeleted]: PolicyDeletedData,
+  [EventTypes.hostLabeled]: HostLabeledData,
+  [EventTypes.hostRollbackRequested]: HostRollbackRequestedData,
+  [EventTypes.hostRetired]: HostRetiredData,
+  [EventTypes.rolloutPaused]: RolloutPausedData,
+  [EventTypes.rolloutResumed]: RolloutResumedData,
+  [EventTypes.rolloutHostTimedOut]: RolloutHostTimedOutData,
+  [EventTypes.intentRejected]: IntentRejectedData,
+  [EventTypes.desiredPublished]: DesiredPublishedData,
+  [EventTypes.hello]: HelloData,
+  [EventTypes.stateReported]: StateReportedData,
+  [EventTypes.syncReported]: SyncReportedData,
+  [EventTypes.heartbeat]: HeartbeatData,
+} as const;
+
+export type EventDataMap = { [K in EventType]: Static<(typeof EventDataSchemas)[K]> };
+
+/** A CloudEvents 1.0 JSON envelope. `id` doubles as the JetStream `Nats-Msg-Id`. */
+export const Envelope = Type.Object(
+  {
+    specversion: Type.Literal('1.0'),
+    id: Type.String({ minLength: 1, maxLength: 200 }),
+    source: Type.String({ minLength: 1 }),
+    type: Type.String({ minLength: 1 }),
+    subject: Type.String({ minLength: 1 }),
+    time: Type.String({ format: 'date-time' }),
+    datacontenttype: Type.Optional(Type.Literal('application/json')),
+    data: Type.Unknown(),
+  },
+  { additionalProperties: false, $id: 'CloudEvent' },
+);
+
+export type FleetEvent<K extends EventType = EventType> = K extends EventType
+  ? {
+      specversion: '1.0';
+      id: string;
+      source: string;
+      type: K;
+      subject: string;
+      time: string;
+      datacontenttype?: 'application/json';
+      data: EventDataMap[K];
+    }
+  : never;

@@ -1,0 +1,203 @@
+import { HostNetworkPolicy, type LabelSelector } from './policy.ts';
+import { NetworkState, type Interface, type InterfaceType } from './state.ts';
+import { ipFamily, networkAddress, parseCidr } from './ip.ts';
+import { error, schemaErrors, type Validated, type ValidationError } from './validate.ts';
+
+type Seg = (string | number)[];
+
+/** Which type-specific section belongs to which interface type. */
+const SECTION_TYPES: Record<string, InterfaceType[]> = {
+  'link-aggregation': ['bond'],
+  vlan: ['vlan'],
+  bridge: ['linux-bridge', 'ovs-bridge'],
+  veth: ['veth'],
+  macvlan: ['macvlan'],
+  vxlan: ['vxlan'],
+  ethernet: ['ethernet'],
+  'fleetnet.io/match': ['ethernet'],
+};
+const REQUIRED_SECTION: Partial<Record<InterfaceType, string>> = {
+  bond: 'link-aggregation',
+  vlan: 'vlan',
+  macvlan: 'macvlan',
+  vxlan: 'vxlan',
+  veth: 'veth',
+};
+
+function addressErrors(iface: Interface, at: Seg): ValidationError[] {
+  const out: ValidationError[] = [];
+  for (const fam of [4, 6] as const) {
+    const key = fam === 4 ? 'ipv4' : 'ipv6';
+    const cfg = iface[key];
+    if (!cfg) continue;
+    if (fam === 4 && cfg.autoconf !== undefined) out.push(error([...at, key, 'autoconf'], 'autoconf (SLAAC) exists only for ipv6'));
+    const seen = new Map<string, number>();
+    (cfg.address ?? []).forEach((a, i) => {
+      const where = [...at, key, 'address', i];
+      const f = ipFamily(a.ip);
+      if (!f) out.push(error([...where, 'ip'], `"${a.ip}" is not an IPv${fam} address`));
+      else if (f !== fam) out.push(error([...where, 'ip'], `"${a.ip}" is an IPv${f} address in the ${key} section`));
+      const max = fam === 4 ? 32 : 128;
+      if (a['prefix-length'] > max) {
+        out.push(error([...where, 'prefix-length'], `must be at most ${max} for IPv${fam}, got ${a['prefix-length']}`));
+      }
+      const k = `${a.ip}/${a['prefix-length']}`;
+      if (seen.has(k)) out.push(error(where, `duplicate address ${k} (also at ${key}.address[${seen.get(k)}])`));
+      seen.set(k, i);
+    });
+    if (cfg.enabled === false && (cfg.address?.length || cfg.dhcp)) {
+      out.push(error([...at, key, 'enabled'], `${key} is disabled but addresses or dhcp are set`));
+    }
+  }
+  return out;
+}
+
+/** Rules the schema cannot express: cross-references, uniqueness, address syntax, type/section agreement. */
+export function stateSemanticErrors(state: NetworkState, at: Seg = []): ValidationError[] {
+  const out: ValidationError[] = [];
+  const ifaces = state.interfaces ?? [];
+  const byName = new Map<string, number>();
+  const absent = new Set(ifaces.filter((i) => i.state === 'absent').map((i) => i.name));
+  const portOwner = new Map<string, string>();
+  const vlanIds = new Map<string, string>();
+
+  ifaces.forEach((iface, i) => {
+    const here = [...at, 'interfaces', i];
+    if (byName.has(iface.name)) {
+      out.push(error([...here, 'name'], `duplicate interface "${iface.name}" (also at interfaces[${byName.get(iface.name)}])`));
+    } else byName.set(iface.name, i);
+    if (iface.state === 'absent') return;
+
+    for (const [section, types] of Object.entries(SECTION_TYPES)) {
+      if ((iface as Record<string, unknown>)[section] === undefined) continue;
+      if (!iface.type) out.push(error([...here, section], `"${section}" needs "type" to be set (one of ${types.join(', ')})`));
+      else if (!types.includes(iface.type)) {
+        out.push(error([...here, section], `"${section}" is only valid for type ${types.join(' or ')}, not ${iface.type}`));
+      }
+    }
+    const required = iface.type && REQUIRED_SECTION[iface.type];
+    if (required && (iface as Record<string, unknown>)[required] === undefined) {
+      out.push(error([...here, required], `is required for type ${iface.type}`));
+    }
+    if (iface.type === 'ovs-bridge' && iface.bridge?.options?.['vlan-filtering'] !== undefined) {
+      out.push(error([...here, 'bridge', 'options', 'vlan-filtering'], 'vlan-filtering is a linux-bridge option'));
+    }
+    if (iface.type === 'linux-bridge' && iface.bridge?.options?.datapath !== undefined) {
+      out.push(error([...here, 'bridge', 'options', 'datapath'], 'datapath is an ovs-bridge option'));
+    }
+
+    const base = iface.vlan?.['base-iface'] ?? iface.macvlan?.['base-iface'];
+    const baseSection = iface.vlan ? 'vlan' : 'macvlan';
+    if (base !== undefined) {
+      if (base === iface.name) out.push(error([...here, baseSection, 'base-iface'], 'an interface cannot be its own base'));
+      else if (absent.has(base)) {
+        out.push(error([...here, baseSection, 'base-iface'], `base interface "${base}" is marked absent in this document`));
+      }
+    }
+    if (iface.vlan) {
+      const key = `${iface.vlan['base-iface']}/${iface.vlan.id}`;
+      if (vlanIds.has(key)) {
+        out.push(error([...here, 'vlan', 'id'], `VLAN ${iface.vlan.id} on ${iface.vlan['base-iface']} is already defined by "${vlanIds.get(key)}"`));
+      } else vlanIds.set(key, iface.name);
+    }
+
+    const claim = (port: string, where: Seg) => {
+      if (port === iface.name) out.push(error(where, `"${iface.name}" cannot be a port of itself`));
+      else if (absent.has(port)) out.push(error(where, `port "${port}" is marked absent in this document`));
+      else if (portOwner.has(port)) out.push(error(where, `"${port}" is already a port of "${portOwner.get(port)}"`));
+      else portOwner.set(port, iface.name);
+    };
+    iface['link-aggregation']?.port?.forEach((p, j) => claim(p, [...here, 'link-aggregation', 'port', j]));
+    iface.bridge?.port?.forEach((p, j) => {
+      const where = [...here, 'bridge', 'port', j];
+      if (p['link-aggregation']) {
+        if (iface.type !== 'ovs-bridge') out.push(error([...where, 'link-aggregation'], 'bonds inside a bridge port exist only on ovs-bridge'));
+        p['link-aggregation'].port.forEach((bp, k) => claim(bp.name, [...where, 'link-aggregation', 'port', k, 'name']));
+      } else claim(p.name, [...where, 'name']);
+      if (p.vlan?.mode === 'access' && p.vlan['trunk-tags']) out.push(error([...where, 'vlan', 'trunk-tags'], 'an access port has no trunk tags'));
+      if (p.vlan?.mode === 'trunk' && !p.vlan['trunk-tags']?.length) out.push(error([...where, 'vlan', 'trunk-tags'], 'a trunk port needs trunk-tags'));
+    });
+
+    const sriov = iface.ethernet?.['sr-iov'];
+    sriov?.vfs?.forEach((vf, j) => {
+      if (vf.id >= sriov['total-vfs']) {
+        out.push(error([...here, 'ethernet', 'sr-iov', 'vfs', j, 'id'], `VF ${vf.id} does not exist with total-vfs ${sriov['total-vfs']} (ids are 0..${sriov['total-vfs'] - 1})`));
+      }
+    });
+    const match = iface['fleetnet.io/match'];
+    if (match && !match['pci-address'] && !match['vendor-id'] && !match['device-id']) {
+      out.push(error([...here, 'fleetnet.io/match'], 'name at least one of pci-address, vendor-id, device-id'));
+    }
+    if (match && (match['vendor-id'] === undefined) !== (match['device-id'] === undefined)) {
+      out.push(error([...here, 'fleetnet.io/match'], 'vendor-id and device-id go together'));
+    }
+    if (iface.vxlan?.remote && !ipFamily(iface.vxlan.remote)) {
+      out.push(error([...here, 'vxlan', 'remote'], `"${iface.vxlan.remote}" is not an IP address`));
+    }
+    out.push(...addressErrors(iface, here));
+  });
+
+  (state.routes?.config ?? []).forEach((r, i) => {
+    const here = [...at, 'routes', 'config', i];
+    const dest = r.destination === 'default' ? '0.0.0.0/0' : r.destination;
+    const c = parseCidr(dest);
+    if (typeof c === 'string') out.push(error([...here, 'destination'], c));
+    else if (networkAddress(c.ip, c.prefix) !== c.ip) {
+      out.push(error([...here, 'destination'], `${r.destination} has host bits set; did you mean ${networkAddress(c.ip, c.prefix)}/${c.prefix}?`));
+    }
+    const hop = r['next-hop-address'];
+    if (hop !== undefined) {
+      const f = ipFamily(hop);
+      if (!f) out.push(error([...here, 'next-hop-address'], `"${hop}" is not an IP address`));
+      else if (typeof c !== 'string' && f !== c.family) {
+        out.push(error([...here, 'next-hop-address'], `IPv${f} next hop for an IPv${c.family} destination`));
+      }
+    }
+    if (r.state !== 'absent' && hop === undefined && r['next-hop-interface'] === undefined) {
+      out.push(error(here, 'a route needs next-hop-address or next-hop-interface'));
+    }
+    const dev = r['next-hop-interface'];
+    if (dev !== undefined && r.state !== 'absent' && absent.has(dev)) {
+      out.push(error([...here, 'next-hop-interface'], `interface "${dev}" is marked absent in this document`));
+    }
+  });
+
+  state['dns-resolver']?.config?.server?.forEach((s, i) => {
+    if (!ipFamily(s)) out.push(error([...at, 'dns-resolver', 'config', 'server', i], `"${s}" is not an IP address`));
+  });
+  state['dns-resolver']?.config?.search?.forEach((s, i) => {
+    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?$/.test(s)) {
+      out.push(error([...at, 'dns-resolver', 'config', 'search', i], `"${s}" is not a domain name`));
+    }
+  });
+  return out;
+}
+
+function selectorErrors(sel: LabelSelector | undefined, at: Seg): ValidationError[] {
+  const out: ValidationError[] = [];
+  sel?.matchExpressions?.forEach((e, i) => {
+    const here = [...at, 'matchExpressions', i];
+    const needs = e.operator === 'In' || e.operator === 'NotIn';
+    if (needs && !e.values?.length) out.push(error([...here, 'values'], `operator ${e.operator} needs at least one value`));
+    if (!needs && e.values?.length) out.push(error([...here, 'values'], `operator ${e.operator} takes no values`));
+  });
+  return out;
+}
+
+export function validateNetworkState(value: unknown, at: Seg = []): Validated<NetworkState> {
+  const errors = schemaErrors(NetworkState, value, at);
+  if (errors.length) return { ok: false, errors };
+  const semantic = stateSemanticErrors(value as NetworkState, at);
+  return semantic.length ? { ok: false, errors: semantic } : { ok: true, value: value as NetworkState };
+}
+
+export function validatePolicy(value: unknown): Validated<HostNetworkPolicy> {
+  const errors = schemaErrors(HostNetworkPolicy, value);
+  if (errors.length) return { ok: false, errors };
+  const policy = value as HostNetworkPolicy;
+  const semantic = [
+    ...selectorErrors(policy.spec.hostSelector, ['spec', 'hostSelector']),
+    ...stateSemanticErrors(policy.spec.desiredState, ['spec', 'desiredState']),
+  ];
+  return semantic.length ? { ok: false, errors: semantic } : { ok: true, value: policy };
+}

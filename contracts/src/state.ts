@@ -1,0 +1,246 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { IFNAME_PATTERN } from './names.ts';
+
+/**
+ * The desired and the actual network state of one host. The shape follows nmstate's YAML
+ * (kebab-case) so kubernetes-nmstate documents apply unchanged where the feature is supported.
+ * Keys under `fleetnet.io/...` are our extensions that nmstate lacks.
+ */
+
+const IfName = Type.String({ pattern: IFNAME_PATTERN, description: 'Linux interface name (1-15 characters)' });
+
+export const InterfaceTypes = [
+  'ethernet', 'veth', 'bond', 'vlan', 'linux-bridge', 'ovs-bridge', 'ovs-interface', 'macvlan', 'vxlan', 'dummy',
+  // reported only: fleetnet reads these but never creates them
+  'loopback', 'tun', 'unknown',
+] as const;
+export type InterfaceType = (typeof InterfaceTypes)[number];
+/** Types the agent can create; the others exist only in actual state. */
+export const CreatableInterfaceTypes: readonly InterfaceType[] = [
+  'veth', 'bond', 'vlan', 'linux-bridge', 'ovs-bridge', 'ovs-interface', 'macvlan', 'vxlan', 'dummy',
+];
+
+export const InterfaceStates = ['up', 'down', 'absent'] as const;
+export type InterfaceState = (typeof InterfaceStates)[number];
+
+export const literalUnion = <T extends string>(values: readonly T[], description: string) =>
+  Type.Union(values.map((v) => Type.Literal(v)), { description });
+
+export const Address = Type.Object(
+  {
+    ip: Type.String({ description: 'IPv4 or IPv6 address without prefix' }),
+    'prefix-length': Type.Integer({ minimum: 0, maximum: 128 }),
+  },
+  { additionalProperties: false },
+);
+export type Address = Static<typeof Address>;
+
+export const IpConfig = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    dhcp: Type.Optional(Type.Boolean()),
+    autoconf: Type.Optional(Type.Boolean({ description: 'IPv6 SLAAC' })),
+    address: Type.Optional(Type.Array(Address)),
+  },
+  { additionalProperties: false },
+);
+export type IpConfig = Static<typeof IpConfig>;
+
+export const BondModes = [
+  'balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb',
+  // OVS bond modes
+  'balance-slb', 'balance-tcp',
+] as const;
+
+export const LinkAggregation = Type.Object(
+  {
+    mode: literalUnion(BondModes, 'bond mode'),
+    port: Type.Optional(Type.Array(IfName)),
+    options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
+  },
+  { additionalProperties: false },
+);
+
+export const VlanId = Type.Integer({ minimum: 1, maximum: 4094, description: '802.1Q VLAN id 1..4094' });
+
+export const Vlan = Type.Object(
+  { 'base-iface': IfName, id: VlanId },
+  { additionalProperties: false },
+);
+
+export const PortVlan = Type.Object(
+  {
+    mode: Type.Optional(literalUnion(['access', 'trunk'] as const, 'port VLAN mode')),
+    tag: Type.Optional(VlanId),
+    'trunk-tags': Type.Optional(Type.Array(Type.Object({ id: VlanId }, { additionalProperties: false }))),
+  },
+  { additionalProperties: false },
+);
+
+export const OvsBondPort = Type.Object(
+  {
+    mode: literalUnion(['active-backup', 'balance-slb', 'balance-tcp'] as const, 'OVS bond mode'),
+    port: Type.Array(Type.Object({ name: IfName }, { additionalProperties: false }), { minItems: 2 }),
+  },
+  { additionalProperties: false },
+);
+
+export const BridgePort = Type.Object(
+  {
+    name: IfName,
+    vlan: Type.Optional(PortVlan),
+    'link-aggregation': Type.Optional(OvsBondPort),
+  },
+  { additionalProperties: false },
+);
+
+export const Bridge = Type.Object(
+  {
+    options: Type.Optional(
+      Type.Object(
+        {
+          stp: Type.Optional(Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false })),
+          'vlan-filtering': Type.Optional(Type.Boolean()),
+          datapath: Type.Optional(literalUnion(['system', 'netdev'] as const, 'OVS datapath type')),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    port: Type.Optional(Type.Array(BridgePort)),
+  },
+  { additionalProperties: false },
+);
+
+export const Veth = Type.Object({ peer: IfName }, { additionalProperties: false });
+
+export const Macvlan = Type.Object(
+  {
+    'base-iface': IfName,
+    mode: literalUnion(['bridge', 'private', 'vepa', 'passthru', 'source'] as const, 'macvlan mode'),
+  },
+  { additionalProperties: false },
+);
+
+export const Vxlan = Type.Object(
+  {
+    id: Type.Integer({ minimum: 0, maximum: 16777215 }),
+    remote: Type.Optional(Type.String()),
+    local: Type.Optional(Type.String()),
+    'base-iface': Type.Optional(IfName),
+    'destination-port': Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  },
+  { additionalProperties: false },
+);
+
+export const Vf = Type.Object(
+  {
+    id: Type.Integer({ minimum: 0 }),
+    'mac-address': Type.Optional(Type.String()),
+    'vlan-id': Type.Optional(Type.Integer({ minimum: 0, maximum: 4094 })),
+    qos: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 })),
+    'spoof-check': Type.Optional(Type.Boolean()),
+    trust: Type.Optional(Type.Boolean()),
+    'fleetnet.io/driver': Type.Optional(Type.String({ description: 'extension: driver this VF is bound to' })),
+    'fleetnet.io/pci-address': Type.Optional(Type.String({ description: 'reported only' })),
+  },
+  { additionalProperties: false },
+);
+export type Vf = Static<typeof Vf>;
+
+export const SrIov = Type.Object(
+  {
+    'total-vfs': Type.Integer({ minimum: 0, maximum: 1024, description: 'number of VFs to enable' }),
+    vfs: Type.Optional(Type.Array(Vf)),
+    'fleetnet.io/vf-driver': Type.Optional(
+      Type.String({ description: 'extension: bind every VF to this driver (driver_override + bind)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const Ethernet = Type.Object(
+  { 'sr-iov': Type.Optional(SrIov) },
+  { additionalProperties: false },
+);
+
+/** Extension: pick the NIC by hardware identity instead of by name (HostPlumber / SR-IOV operator style). */
+export const NicMatch = Type.Object(
+  {
+    'pci-address': Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]$' })),
+    'vendor-id': Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4}$' })),
+    'device-id': Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4}$' })),
+  },
+  { additionalProperties: false },
+);
+export type NicMatch = Static<typeof NicMatch>;
+
+/** Reported only: what the agent read about a NIC's hardware. */
+export const PciInfo = Type.Object(
+  {
+    address: Type.String(),
+    'vendor-id': Type.Optional(Type.String()),
+    'device-id': Type.Optional(Type.String()),
+    driver: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const Interface = Type.Object(
+  {
+    name: IfName,
+    type: Type.Optional(literalUnion(InterfaceTypes, 'interface type')),
+    state: Type.Optional(literalUnion(InterfaceStates, 'interface state')),
+    mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65535 })),
+    'mac-address': Type.Optional(Type.String({ pattern: '^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$' })),
+    ipv4: Type.Optional(IpConfig),
+    ipv6: Type.Optional(IpConfig),
+    'link-aggregation': Type.Optional(LinkAggregation),
+    vlan: Type.Optional(Vlan),
+    bridge: Type.Optional(Bridge),
+    veth: Type.Optional(Veth),
+    macvlan: Type.Optional(Macvlan),
+    vxlan: Type.Optional(Vxlan),
+    ethernet: Type.Optional(Ethernet),
+    controller: Type.Optional(Type.String({ description: 'reported only: the bridge/bond this port belongs to' })),
+    'fleetnet.io/match': Type.Optional(NicMatch),
+    'fleetnet.io/pci': Type.Optional(PciInfo),
+  },
+  { additionalProperties: false },
+);
+export type Interface = Static<typeof Interface>;
+
+export const Route = Type.Object(
+  {
+    destination: Type.String({ description: 'CIDR, e.g. 10.0.0.0/8 or 0.0.0.0/0' }),
+    'next-hop-address': Type.Optional(Type.String()),
+    'next-hop-interface': Type.Optional(IfName),
+    metric: Type.Optional(Type.Integer({ minimum: 0 })),
+    'table-id': Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
+    state: Type.Optional(Type.Literal('absent')),
+  },
+  { additionalProperties: false },
+);
+export type Route = Static<typeof Route>;
+
+export const DnsConfig = Type.Object(
+  {
+    server: Type.Optional(Type.Array(Type.String())),
+    search: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+export type DnsConfig = Static<typeof DnsConfig>;
+
+export const NetworkState = Type.Object(
+  {
+    interfaces: Type.Optional(Type.Array(Interface)),
+    routes: Type.Optional(
+      Type.Object({ config: Type.Optional(Type.Array(Route)) }, { additionalProperties: false }),
+    ),
+    'dns-resolver': Type.Optional(
+      Type.Object({ config: Type.Optional(DnsConfig) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false, $id: 'NetworkState' },
+);
+export type NetworkState = Static<typeof NetworkState>;

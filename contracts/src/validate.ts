@@ -1,0 +1,123 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { ValueErrorType } from '@sinclair/typebox/errors';
+import { Value } from '@sinclair/typebox/value';
+
+/** One problem in a document: where (as a path a person can read and as segments for source mapping) and why. */
+export interface ValidationError {
+  /** e.g. `spec.desiredState.interfaces[0].vlan.id` */
+  path: string;
+  /** the same location as keys and indexes, for mapping back to a YAML line */
+  segments: (string | number)[];
+  message: string;
+}
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: ValidationError[] };
+
+export class ValidationFailed extends Error {
+  override name = 'ValidationFailed';
+  constructor(
+    readonly errors: ValidationError[],
+    what = 'document',
+  ) {
+    super(`${what} is invalid:\n${errors.map((e) => `  ${e.path || '(root)'}: ${e.message}`).join('\n')}`);
+  }
+}
+
+export function formatPath(segments: readonly (string | number)[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(s)) out += out ? `.${s}` : s;
+    else out += `[${JSON.stringify(s)}]`;
+  }
+  return out;
+}
+
+function pointerSegments(pointer: string): (string | number)[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
+}
+
+const describe = (v: unknown): string => {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  return `${typeof v} ${String(v)}`;
+};
+
+function humanMessage(type: ValueErrorType, schema: Record<string, any>, value: unknown, key: string | number | undefined): string {
+  switch (type) {
+    case ValueErrorType.ObjectAdditionalProperties:
+      return `unknown field ${JSON.stringify(key)}`;
+    case ValueErrorType.ObjectRequiredProperty:
+      return 'is required';
+    case ValueErrorType.Integer:
+      return `must be an integer, got ${describe(value)}`;
+    case ValueErrorType.Number:
+      return `must be a number, got ${describe(value)}`;
+    case ValueErrorType.String:
+      return `must be a string, got ${describe(value)}`;
+    case ValueErrorType.Boolean:
+      return `must be true or false, got ${describe(value)}`;
+    case ValueErrorType.Array:
+      return `must be a list, got ${describe(value)}`;
+    case ValueErrorType.Object:
+      return `must be a mapping, got ${describe(value)}`;
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.NumberMaximum:
+      return `must be at most ${schema.maximum}, got ${String(value)}${schema.description ? ` (${schema.description})` : ''}`;
+    case ValueErrorType.IntegerMinimum:
+    case ValueErrorType.NumberMinimum:
+      return `must be at least ${schema.minimum}, got ${String(value)}${schema.description ? ` (${schema.description})` : ''}`;
+    case ValueErrorType.StringPattern:
+      return `${JSON.stringify(value)} is not valid${schema.description ? `: ${schema.description}` : ` (must match ${schema.pattern})`}`;
+    case ValueErrorType.StringMinLength:
+      return `must not be shorter than ${schema.minLength} characters`;
+    case ValueErrorType.StringMaxLength:
+      return `must not be longer than ${schema.maxLength} characters`;
+    case ValueErrorType.ArrayMinItems:
+      return `must have at least ${schema.minItems} entries`;
+    case ValueErrorType.Literal:
+      return `must be ${JSON.stringify(schema.const)}, got ${describe(value)}`;
+    case ValueErrorType.Union: {
+      const options = (schema.anyOf ?? []) as Record<string, any>[];
+      if (options.length > 0 && options.every((o) => 'const' in o)) {
+        return `must be one of ${options.map((o) => String(o.const)).join(', ')}; got ${describe(value)}`;
+      }
+      return `${describe(value)} is not valid${schema.description ? `: ${schema.description}` : ''}`;
+    }
+    default:
+      return schema.description ? `is not valid: ${schema.description}` : 'is not valid';
+  }
+}
+
+/**
+ * Every schema error of `value`, one per location, with messages a person understands.
+ * TypeBox reports a missing property twice (required + wrong type); we keep the first per path.
+ */
+export function schemaErrors(schema: TSchema, value: unknown, prefix: (string | number)[] = []): ValidationError[] {
+  const seen = new Set<string>();
+  const out: ValidationError[] = [];
+  for (const e of Value.Errors(schema, value)) {
+    const segments = [...prefix, ...pointerSegments(e.path)];
+    const path = formatPath(segments);
+    if (seen.has(path)) continue;
+    seen.add(path);
+    out.push({ path, segments, message: humanMessage(e.type, e.schema as any, e.value, segments[segments.length - 1]) });
+  }
+  return out;
+}
+
+export function validateSchema<T extends TSchema>(schema: T, value: unknown): Validated<Static<T>> {
+  const errors = schemaErrors(schema, value);
+  return errors.length ? { ok: false, errors } : { ok: true, value: value as Static<T> };
+}
+
+export function error(segments: (string | number)[], message: string): ValidationError {
+  return { path: formatPath(segments), segments, message };
+}

@@ -1,0 +1,76 @@
+import type { NetworkState } from '@fleetnet/contracts';
+
+/**
+ * What every backend (linux, ovs, sriov, dns, sim) provides to the reconciler. A backend owns one
+ * kind of host configuration: it reads it, plans changes to it as pure data, and executes a plan.
+ *
+ * Execution order across backends is fixed by stage, because layers depend on each other:
+ *   linux-remove   upper Linux links removed first (vlans, macvlans, bridges going away)
+ *   linux-create   Linux links created (veth, bridge, vlan, ...) so OVS can attach them
+ *   ovs            one ovs-vsctl transaction: bridges, ports, bonds, tags, internal ports
+ *   linux-configure  masters, MTU, MAC, addresses, up/down, routes — also on OVS internal ports
+ *   sriov          sysfs writes: VF count, per-VF settings, driver binding
+ *   dns            resolv.conf replaced atomically
+ */
+export const STAGES = ['linux-remove', 'linux-create', 'ovs', 'linux-configure', 'sriov', 'dns'] as const;
+export type Stage = (typeof STAGES)[number];
+
+interface OperationBase {
+  stage: Stage;
+  /** the interface, route or file this operation changes; what the checkpoint records */
+  target: string;
+  /** one line a person reads in `fleetnet-agent plan` */
+  description: string;
+}
+
+export type Operation =
+  | (OperationBase & { backend: 'linux'; tool: 'ip' | 'bridge'; /** one line of `ip -batch -` */ line: string })
+  | (OperationBase & { backend: 'ovs'; /** one ovs-vsctl command, joined with `--` into a single transaction */ args: string[] })
+  | (OperationBase & { backend: 'sriov'; path: string; value: string })
+  | (OperationBase & { backend: 'dns'; path: string; content: string })
+  | (OperationBase & { backend: 'sim'; apply: NetworkState });
+
+export type BackendName = Operation['backend'];
+
+/** A planning problem: the desired state cannot be reached, so nothing runs. */
+export interface PlanError {
+  path: string;
+  message: string;
+}
+
+export interface BackendPlan {
+  operations: Operation[];
+  errors: PlanError[];
+}
+
+/** Execution failed at one operation; what ran before it is for the reconciler to roll back. */
+export class ExecutionError extends Error {
+  override name = 'ExecutionError';
+  constructor(
+    message: string,
+    readonly operation: Operation | undefined,
+    readonly command: string[],
+    readonly stderr: string,
+    readonly exitCode: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** This backend's part of the actual state (interfaces it knows about, routes, dns). */
+  read(): Promise<NetworkState>;
+  /**
+   * Pure: the operations that take `actual` to `desired` for what this backend owns.
+   * `created` lists interfaces fleetnet created earlier (so it may remove them when no longer named).
+   */
+  plan(desired: NetworkState, actual: NetworkState, ctx: PlanContext): BackendPlan;
+  /** Runs this backend's operations of one stage, in order, in as few processes as possible. */
+  execute(operations: Operation[]): Promise<void>;
+}
+
+export interface PlanContext {
+  /** interfaces fleetnet created in earlier applies (from the state directory) */
+  created: ReadonlySet<string>;
+}
