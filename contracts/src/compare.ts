@@ -149,7 +149,9 @@ function compareInterface(r: Results, d: Interface, a: Interface | undefined) {
     r.add(`${p}.ethernet.sr-iov.total-vfs`, 'sriov_num_vfs', ds['total-vfs'], as?.['total-vfs'] ?? 0);
     const driver = ds['fleetnet.io/vf-driver'];
     if (driver) {
-      const drivers = sortedSet((as?.vfs ?? []).map((v) => v['fleetnet.io/driver'] ?? ''));
+      // A VF with its own `fleetnet.io/driver` in the desired state is compared by that entry instead.
+      const own = new Set((ds.vfs ?? []).filter((v) => v['fleetnet.io/driver']).map((v) => v.id));
+      const drivers = sortedSet((as?.vfs ?? []).filter((v) => !own.has(v.id)).map((v) => v['fleetnet.io/driver'] ?? ''));
       r.add(`${p}.ethernet.sr-iov.fleetnet.io/vf-driver`, 'sriov_vf_driver', [driver], drivers);
     }
     for (const vf of ds.vfs ?? []) {

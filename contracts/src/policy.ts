@@ -3,8 +3,16 @@ import { Name } from './names.ts';
 import { NetworkState, literalUnion } from './state.ts';
 
 const LabelKey = Type.String({ pattern: '^([a-z0-9.-]+/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$' });
-const LabelValue = Type.String({ pattern: '^(([A-Za-z0-9][A-Za-z0-9_.-]{0,61})?[A-Za-z0-9])?$', maxLength: 63 });
-export const Labels = Type.Record(LabelKey, LabelValue);
+const LabelValue = Type.String({
+  pattern: '^(([A-Za-z0-9][A-Za-z0-9_.-]{0,61})?[A-Za-z0-9])?$',
+  maxLength: 63,
+  description: 'label value: empty, or up to 63 letters, digits, "-", "_", "." starting and ending with a letter or digit',
+});
+export const Labels = Type.Record(LabelKey, LabelValue, {
+  // Without this a record with a key pattern accepts any key.
+  additionalProperties: false,
+  description: 'label keys are an optional DNS prefix and "/", then up to 63 letters, digits, "-", "_", "." starting and ending with a letter or digit',
+});
 export type Labels = Static<typeof Labels>;
 
 export const SelectorOperators = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
@@ -34,7 +42,7 @@ export const Rollout = Type.Object(
       Type.Union([
         Type.Integer({ minimum: 1 }),
         Type.String({ pattern: '^([1-9][0-9]?|100)%$', description: 'percentage of matched hosts, e.g. "10%"' }),
-      ], { description: 'hosts applying at once: a count (>= 1) or a percentage such as "10%"' }),
+      ], { description: 'hosts applying at once: a count of at least 1 or a percentage from 1% to 100%, e.g. "10%"' }),
     ),
     canary: Type.Optional(Type.Integer({ minimum: 0, description: 'hosts that must succeed before the rest start' })),
     failureThreshold: Type.Optional(

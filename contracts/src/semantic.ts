@@ -38,7 +38,8 @@ function addressErrors(iface: Interface, at: Seg): ValidationError[] {
       if (!f) out.push(error([...where, 'ip'], `"${a.ip}" is not an IPv${fam} address`));
       else if (f !== fam) out.push(error([...where, 'ip'], `"${a.ip}" is an IPv${f} address in the ${key} section`));
       const max = fam === 4 ? 32 : 128;
-      if (a['prefix-length'] > max) {
+      // An address of the other family already has its error; its prefix would only add noise.
+      if ((!f || f === fam) && a['prefix-length'] > max) {
         out.push(error([...where, 'prefix-length'], `must be at most ${max} for IPv${fam}, got ${a['prefix-length']}`));
       }
       const k = `${a.ip}/${a['prefix-length']}`;

@@ -23,6 +23,11 @@ export const CreatableInterfaceTypes: readonly InterfaceType[] = [
 export const InterfaceStates = ['up', 'down', 'absent'] as const;
 export type InterfaceState = (typeof InterfaceStates)[number];
 
+const MacAddress = Type.String({
+  pattern: '^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$',
+  description: 'MAC address: six hex bytes separated by ":", e.g. 02:00:00:00:00:01',
+});
+
 export const literalUnion = <T extends string>(values: readonly T[], description: string) =>
   Type.Union(values.map((v) => Type.Literal(v)), { description });
 
@@ -135,7 +140,7 @@ export const Vxlan = Type.Object(
 export const Vf = Type.Object(
   {
     id: Type.Integer({ minimum: 0 }),
-    'mac-address': Type.Optional(Type.String()),
+    'mac-address': Type.Optional(MacAddress),
     'vlan-id': Type.Optional(Type.Integer({ minimum: 0, maximum: 4094 })),
     qos: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 })),
     'spoof-check': Type.Optional(Type.Boolean()),
@@ -166,9 +171,11 @@ export const Ethernet = Type.Object(
 /** Extension: pick the NIC by hardware identity instead of by name (HostPlumber / SR-IOV operator style). */
 export const NicMatch = Type.Object(
   {
-    'pci-address': Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]$' })),
-    'vendor-id': Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4}$' })),
-    'device-id': Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4}$' })),
+    'pci-address': Type.Optional(
+      Type.String({ pattern: '^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]$', description: 'PCI address domain:bus:device.function, e.g. 0000:03:00.0' }),
+    ),
+    'vendor-id': Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4}$', description: 'PCI vendor id: 4 hex digits, e.g. 8086' })),
+    'device-id': Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4}$', description: 'PCI device id: 4 hex digits, e.g. 1572' })),
   },
   { additionalProperties: false },
 );
@@ -190,8 +197,8 @@ export const Interface = Type.Object(
     name: IfName,
     type: Type.Optional(literalUnion(InterfaceTypes, 'interface type')),
     state: Type.Optional(literalUnion(InterfaceStates, 'interface state')),
-    mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65535 })),
-    'mac-address': Type.Optional(Type.String({ pattern: '^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$' })),
+    mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65535, description: 'MTU in bytes, 68..65535' })),
+    'mac-address': Type.Optional(MacAddress),
     ipv4: Type.Optional(IpConfig),
     ipv6: Type.Optional(IpConfig),
     'link-aggregation': Type.Optional(LinkAggregation),

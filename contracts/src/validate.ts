@@ -1,6 +1,14 @@
-import type { Static, TSchema } from '@sinclair/typebox';
+import { FormatRegistry, type Static, type TSchema } from '@sinclair/typebox';
 import { ValueErrorType } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
+import { IFNAME_PATTERN, NAME_PATTERN, describeIfnameProblem, describeNameProblem } from './names.ts';
+
+// TypeBox knows no string formats by itself: without this every `format: 'date-time'` (the
+// CloudEvents `time`) fails validation. RFC 3339 as CloudEvents requires it.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set('date-time', (v) => RFC3339.test(v) && !Number.isNaN(Date.parse(v)));
+}
 
 /** One problem in a document: where (as a path a person can read and as segments for source mapping) and why. */
 export interface ValidationError {
@@ -22,6 +30,9 @@ export class ValidationFailed extends Error {
     super(`${what} is invalid:\n${errors.map((e) => `  ${e.path || '(root)'}: ${e.message}`).join('\n')}`);
   }
 }
+
+/** The message prefix of an unknown key; YAML errors point at the key itself for these, not its value. */
+export const UNKNOWN_FIELD = 'unknown field';
 
 export function formatPath(segments: readonly (string | number)[]): string {
   let out = '';
@@ -53,7 +64,9 @@ const describe = (v: unknown): string => {
 function humanMessage(type: ValueErrorType, schema: Record<string, any>, value: unknown, key: string | number | undefined): string {
   switch (type) {
     case ValueErrorType.ObjectAdditionalProperties:
-      return `unknown field ${JSON.stringify(key)}`;
+      // A record with a key pattern (labels): the key is not unknown, it is malformed.
+      if (schema.patternProperties) return `invalid key ${JSON.stringify(key)}${schema.description ? ` (${schema.description})` : ''}`;
+      return `${UNKNOWN_FIELD} ${JSON.stringify(key)}`;
     case ValueErrorType.ObjectRequiredProperty:
       return 'is required';
     case ValueErrorType.Integer:
@@ -75,8 +88,13 @@ function humanMessage(type: ValueErrorType, schema: Record<string, any>, value: 
     case ValueErrorType.NumberMinimum:
       return `must be at least ${schema.minimum}, got ${String(value)}${schema.description ? ` (${schema.description})` : ''}`;
     case ValueErrorType.StringPattern:
+      if (typeof value === 'string' && schema.pattern === NAME_PATTERN) return describeNameProblem(value) ?? 'is not valid';
+      if (typeof value === 'string' && schema.pattern === IFNAME_PATTERN) return describeIfnameProblem(value) ?? 'is not valid';
       return `${JSON.stringify(value)} is not valid${schema.description ? `: ${schema.description}` : ` (must match ${schema.pattern})`}`;
+    case ValueErrorType.StringFormat:
+      return `${describe(value)} is not a valid ${schema.format}${schema.format === 'date-time' ? ' (RFC 3339, e.g. 2024-05-01T12:00:00Z)' : ''}`;
     case ValueErrorType.StringMinLength:
+      if (schema.minLength === 1) return 'must not be empty';
       return `must not be shorter than ${schema.minLength} characters`;
     case ValueErrorType.StringMaxLength:
       return `must not be longer than ${schema.maxLength} characters`;

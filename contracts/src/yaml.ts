@@ -1,5 +1,5 @@
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
-import { formatPath, type ValidationError } from './validate.ts';
+import { UNKNOWN_FIELD, formatPath, type ValidationError } from './validate.ts';
 import { validatePolicy, validateNetworkState } from './semantic.ts';
 import type { HostNetworkPolicy } from './policy.ts';
 import type { NetworkState } from './state.ts';
@@ -21,30 +21,41 @@ export const formatSourceError = (e: SourceError) =>
 export interface SourceDocument {
   value: unknown;
   index: number;
-  /** position of a path in this document, for errors found after parsing */
-  locate(segments: readonly (string | number)[]): { line: number; col: number };
+  /**
+   * Position of a path in this document, for errors found after parsing: the value when the path
+   * exists (its key when `at` is 'key' or the value is a block mapping/list), the parent's key when
+   * the last part is missing (a required field).
+   */
+  locate(segments: readonly (string | number)[], at?: 'key' | 'value'): { line: number; col: number };
 }
 
 function locator(doc: Document, lc: LineCounter) {
-  return (segments: readonly (string | number)[]) => {
-    let node: unknown = doc.contents;
-    let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  return (segments: readonly (string | number)[], at: 'key' | 'value' = 'value') => {
+    const pos = (n: Node | null | undefined, fallback: number) => {
+      const p = lc.linePos(n?.range?.[0] ?? fallback);
+      return { line: p.line, col: p.col };
+    };
+    let node = doc.contents as Node | null;
+    // The key through which `node` was reached; undefined for the document root and list items.
+    let key: Node | undefined;
+    const docStart = node?.range?.[0] ?? 0;
     for (const seg of segments) {
+      let next: { key?: Node; value: Node | null } | undefined;
       if (isMap(node)) {
         const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-        if (!pair) break;
-        // Point at the key: "unknown field" and "is required" read best there.
-        offset = (pair.key as Node).range?.[0] ?? offset;
-        node = pair.value;
-        if (seg === segments[segments.length - 1]) break;
-        offset = (node as Node | null)?.range?.[0] ?? offset;
-      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
-        node = node.items[seg];
-        offset = (node as Node).range?.[0] ?? offset;
-      } else break;
+        if (pair) next = { key: pair.key as Node, value: pair.value as Node | null };
+      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
+        next = { value: node.items[seg] as Node };
+      }
+      // Missing (or the document is shallower than the path): the parent, by its key when it has one.
+      if (!next) return pos(key ?? node, docStart);
+      key = next.key;
+      node = next.value;
     }
-    const pos = lc.linePos(offset);
-    return { line: pos.line, col: pos.col };
+    // `key:` with nothing after it is an empty scalar whose position is the end of the line: use the key.
+    const empty = node === null || (isScalar(node) && !!node.range && node.range[0] === node.range[1]);
+    if (key && (at === 'key' || empty || ((isMap(node) || isSeq(node)) && !node.flow))) return pos(key, docStart);
+    return pos(node ?? key, docStart);
   };
 }
 
@@ -60,8 +71,9 @@ export function parseYamlDocuments(text: string, file: string): { documents: Sou
   const list = Array.isArray(docs) ? docs : [];
   list.forEach((doc, index) => {
     for (const e of doc.errors) {
-      const pos = lc.linePos(e.pos[0]);
-      errors.push({ file, line: pos.line, col: pos.col, path: '', message: syntaxMessage(e.code, e.message), document: index });
+      const { offset, message } = syntaxError(text, e.code, e.message, e.pos[0]);
+      const pos = lc.linePos(offset);
+      errors.push({ file, line: pos.line, col: pos.col, path: '', message, document: index });
     }
     if (doc.errors.length) return;
     if (doc.contents === null) return;
@@ -70,15 +82,60 @@ export function parseYamlDocuments(text: string, file: string): { documents: Sou
   return { documents, errors };
 }
 
-function syntaxMessage(code: string, message: string): string {
-  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  if (code === 'TAB_AS_INDENT' || /tab/i.test(first)) return `tabs are not allowed for indentation in YAML; use spaces (${first})`;
-  if (code === 'DUPLICATE_KEY') return `duplicate key: ${first}`;
-  return `YAML syntax error: ${first}`;
+/** Where the opening quote of a string that runs to `end` is: the last unescaped quote before it. */
+function openingQuote(text: string, end: number, quote: string): number | undefined {
+  for (let i = Math.min(end, text.length) - 1; i >= 0; i--) {
+    if (text[i] !== quote) continue;
+    if (quote === '"' && text[i - 1] === '\\') continue;
+    if (quote === "'" && (text[i - 1] === "'" || text[i + 1] === "'")) continue;
+    return i;
+  }
+  return undefined;
 }
 
+function syntaxError(text: string, code: string, message: string, offset: number): { offset: number; message: string } {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (code === 'TAB_AS_INDENT' || /tab/i.test(first)) return { offset, message: 'tabs are not allowed for indentation in YAML; use spaces' };
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^[^:\n]*/.exec(text.slice(offset))![0].trim();
+    return { offset, message: `duplicate key ${JSON.stringify(key)}: a key may appear only once in a mapping` };
+  }
+  const quote = code === 'MISSING_CHAR' ? /closing (["'])quote/.exec(first)?.[1] : undefined;
+  if (quote) {
+    // The parser notices at the end of the file; the string starts where the quote was opened.
+    const open = openingQuote(text, offset, quote);
+    return { offset: open ?? offset, message: `unclosed ${quote} quote: the string that starts here never ends` };
+  }
+  const flow = /^Flow (map|sequence)/.exec(first)?.[1];
+  if (flow) {
+    const [open, close] = flow === 'map' ? ['{', '}'] : ['[', ']'];
+    const at = openingBracket(text, offset, open, close);
+    if (at !== undefined) return { offset: at, message: `unclosed "${open}": a flow ${flow === 'map' ? 'mapping' : 'list'} must end with "${close}"` };
+  }
+  return { offset, message: `YAML syntax error: ${first}` };
+}
+
+/** The last bracket before `end` that no later bracket closes (quoted text is not special-cased). */
+function openingBracket(text: string, end: number, open: string, close: string): number | undefined {
+  let depth = 0;
+  for (let i = Math.min(end, text.length) - 1; i >= 0; i--) {
+    if (text[i] === close) depth++;
+    else if (text[i] === open && depth-- === 0) return i;
+  }
+  return undefined;
+}
+
+/** Errors of one document in the order of the file, as a person reads it top to bottom. */
 const anchor = (file: string, doc: SourceDocument, errors: ValidationError[]): SourceError[] =>
-  errors.map((e) => ({ file, ...doc.locate(e.segments), path: e.path, message: e.message, document: doc.index }));
+  errors
+    .map((e) => ({
+      file,
+      ...doc.locate(e.segments, e.message.startsWith(UNKNOWN_FIELD) ? 'key' : 'value'),
+      path: e.path,
+      message: e.message,
+      document: doc.index,
+    }))
+    .sort((a, b) => a.line - b.line || a.col - b.col);
 
 export interface LoadedPolicies {
   policies: { policy: HostNetworkPolicy; document: number }[];

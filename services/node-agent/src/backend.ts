@@ -26,7 +26,16 @@ interface OperationBase {
 export type Operation =
   | (OperationBase & { backend: 'linux'; tool: 'ip' | 'bridge'; /** one line of `ip -batch -` */ line: string })
   | (OperationBase & { backend: 'ovs'; /** one ovs-vsctl command, joined with `--` into a single transaction */ args: string[] })
-  | (OperationBase & { backend: 'sriov'; path: string; value: string })
+  | (OperationBase & {
+      backend: 'sriov';
+      path: string;
+      value: string;
+      /**
+       * Addition for drivers without per-VF sysfs files: when set, the operation runs this command
+       * (e.g. `ip link set PF vf N mac X`, under the backend's netns) instead of writing `value` to `path`.
+       */
+      argv?: string[];
+    })
   | (OperationBase & { backend: 'dns'; path: string; content: string })
   | (OperationBase & { backend: 'sim'; apply: NetworkState });
 
@@ -73,4 +82,8 @@ export interface Backend {
 export interface PlanContext {
   /** interfaces fleetnet created in earlier applies (from the state directory) */
   created: ReadonlySet<string>;
+  /** interfaces the kernel has (the merged actual state also holds e.g. SR-IOV PFs seen only in sysfs) */
+  kernelInterfaces?: ReadonlySet<string>;
+  /** interface types this kernel cannot create, with the reason (see linux/capabilities.ts) */
+  unsupportedTypes?: Readonly<Partial<Record<string, string>>>;
 }

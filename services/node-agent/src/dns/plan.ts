@@ -1,0 +1,28 @@
+import { normalizeIp, type NetworkState } from '@fleetnet/contracts';
+import type { BackendPlan } from '../backend.ts';
+import { renderResolvConf } from './resolv-conf.ts';
+
+const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Pure: one whole-file replacement of resolv.conf when the servers (an ordered list) or the search
+ * list differ from `actual`; none when they match or the desired state names no DNS.
+ * `currentText` is the file as it is now, whose unrelated lines are kept.
+ */
+export function planDns(desired: NetworkState, actual: NetworkState, currentText: string, path: string): BackendPlan {
+  const want = desired['dns-resolver']?.config;
+  if (!want || (!want.server && !want.search)) return { operations: [], errors: [] };
+  const have = actual['dns-resolver']?.config ?? {};
+  const norm = (xs: string[] | undefined) => (xs ?? []).map((x) => normalizeIp(x));
+  const serversDiffer = want.server !== undefined && !same(norm(want.server), norm(have.server));
+  const searchDiffers = want.search !== undefined && !same(want.search, have.search ?? []);
+  if (!serversDiffer && !searchDiffers) return { operations: [], errors: [] };
+  const what = [
+    serversDiffer ? `servers ${(have.server ?? []).join(',') || '-'} -> ${want.server!.join(',') || '-'}` : '',
+    searchDiffers ? `search ${(have.search ?? []).join(',') || '-'} -> ${want.search!.join(',') || '-'}` : '',
+  ].filter(Boolean).join('; ');
+  return {
+    operations: [{ backend: 'dns', stage: 'dns', target: path, description: `write ${path}: ${what}`, path, content: renderResolvConf(currentText, want) }],
+    errors: [],
+  };
+}

@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import type { Backend } from '../backend.ts';
+import { applyOvs } from './apply.ts';
+import { planOvs } from './plan.ts';
+import { readOvs } from './read.ts';
+import { createVsctl } from './vsctl.ts';
+
+export { planOvs } from './plan.ts';
+export { ovsStateFromTables } from './read.ts';
+
+/**
+ * Open vSwitch through ovs-vsctl: bridges (datapath, stp), ports, bonds, VLAN tags and internal ports.
+ * `db` is the ovsdb socket (default: ovs-vsctl's own default); `netns` runs every command under
+ * `ip netns exec NAME`. MTU, addresses and up/down of bridges and internal ports belong to the linux backend.
+ */
+export function createOvsBackend(opts: { db?: string; netns?: string; log: Logger }): Backend {
+  const log = opts.log.child({ backend: 'ovs' });
+  const vsctl = createVsctl({ ...opts, log });
+  return {
+    name: 'ovs',
+    read: () => readOvs(vsctl),
+    plan: (desired, actual, ctx) => planOvs(desired, actual, ctx),
+    execute: (operations) => applyOvs(vsctl, operations, log),
+  };
+}

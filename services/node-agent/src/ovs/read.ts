@@ -1,0 +1,101 @@
+import type { Interface, NetworkState } from '@fleetnet/contracts';
+import { optional, rows, setOf, type OvsdbTable, type OvsRow } from './ovsdb.ts';
+import type { Vsctl } from './vsctl.ts';
+
+type BridgePort = NonNullable<NonNullable<Interface['bridge']>['port']>[number];
+type PortVlan = NonNullable<BridgePort['vlan']>;
+type OvsBondMode = NonNullable<BridgePort['link-aggregation']>['mode'];
+
+export const BRIDGE_COLUMNS = ['_uuid', 'name', 'ports', 'datapath_type', 'stp_enable'];
+export const PORT_COLUMNS = ['_uuid', 'name', 'interfaces', 'tag', 'trunks', 'vlan_mode', 'bond_mode'];
+export const INTERFACE_COLUMNS = ['_uuid', 'name', 'type', 'error'];
+
+export interface OvsTables {
+  bridge: OvsdbTable;
+  port: OvsdbTable;
+  interface: OvsdbTable;
+}
+
+/** OVS's own rule: without vlan_mode a port is an access port when it has a tag, else a trunk. */
+function portVlan(p: OvsRow): PortVlan | undefined {
+  const tag = optional<number>(p.tag);
+  const trunks = (setOf(p.trunks) as number[]).slice().sort((a, b) => a - b);
+  const mode = optional<string>(p.vlan_mode) ?? (tag !== undefined ? 'access' : 'trunk');
+  const trunkTags = trunks.map((id) => ({ id }));
+  switch (mode) {
+    case 'access':
+      return tag !== undefined ? { mode: 'access', tag } : undefined;
+    case 'trunk':
+      // A trunk of every VLAN is OVS's default for an untagged port: nothing to report.
+      return trunks.length ? { mode: 'trunk', 'trunk-tags': trunkTags } : undefined;
+    case 'native-untagged':
+    case 'native-tagged':
+      return { mode: 'trunk', ...(tag !== undefined ? { tag } : {}), 'trunk-tags': trunkTags };
+    default:
+      // dot1q-tunnel and future modes have no nmstate form; reporting nothing beats reporting wrong.
+      return undefined;
+  }
+}
+
+const OVS_BOND_MODES = new Set(['active-backup', 'balance-slb', 'balance-tcp']);
+
+/**
+ * Pure: OVS's bridge/port/interface tables as contracts interfaces. A bridge becomes an `ovs-bridge`
+ * (its own internal port, named like the bridge, is the bridge entry itself and not listed as a port);
+ * every other internal interface becomes an `ovs-interface` whose `controller` is its bridge.
+ * System ports (veths, NICs) appear only in their bridge's `bridge.port`; the linux backend reports the links.
+ */
+export function ovsStateFromTables(t: OvsTables): NetworkState {
+  const ifaces = new Map(rows(t.interface).map((r) => [String(setOf(r._uuid)[0]), r]));
+  const ports = new Map(rows(t.port).map((r) => [String(setOf(r._uuid)[0]), r]));
+  const out: Interface[] = [];
+  const internals: Interface[] = [];
+  for (const br of rows(t.bridge)) {
+    const brName = String(br.name);
+    const brPorts: BridgePort[] = [];
+    for (const pid of setOf(br.ports)) {
+      const p = ports.get(String(pid));
+      if (!p) continue;
+      const name = String(p.name);
+      const members = setOf(p.interfaces).map((id) => ifaces.get(String(id))).filter((x): x is OvsRow => !!x);
+      if (name === brName) continue;
+      const entry: BridgePort = { name };
+      const vlan = portVlan(p);
+      if (vlan) entry.vlan = vlan;
+      if (members.length > 1) {
+        const mode = optional<string>(p.bond_mode) ?? 'active-backup';
+        entry['link-aggregation'] = {
+          mode: (OVS_BOND_MODES.has(mode) ? mode : 'active-backup') as OvsBondMode,
+          port: members.map((m) => ({ name: String(m.name) })).sort((a, b) => a.name.localeCompare(b.name)),
+        };
+      } else if (members[0] && members[0].type === 'internal') {
+        internals.push({ name: String(members[0].name), type: 'ovs-interface', controller: brName });
+      }
+      brPorts.push(entry);
+    }
+    brPorts.sort((a, b) => a.name.localeCompare(b.name));
+    const datapath = String(br.datapath_type ?? '') === 'netdev' ? 'netdev' : 'system';
+    out.push({
+      name: brName,
+      type: 'ovs-bridge',
+      bridge: { options: { datapath, stp: { enabled: br.stp_enable === true } }, port: brPorts },
+    });
+  }
+  return { interfaces: [...out, ...internals.sort((a, b) => a.name.localeCompare(b.name))] };
+}
+
+/** Interfaces OVS reports an error for (e.g. "could not open network device"), by name. */
+export function interfaceErrors(table: OvsdbTable): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of rows(table)) {
+    const err = optional<string>(r.error);
+    if (err) out.set(String(r.name), err);
+  }
+  return out;
+}
+
+/** One ovs-vsctl process reads all three tables; no OVS (not installed, not running) reads as no bridges. */
+export async function readOvs(vsctl: Vsctl): Promise<NetworkState> {
+  const tables = await vsctl.listTables();
+  return tables ? ovsStateFromTables(tables) : { interfaces: [] };
+}

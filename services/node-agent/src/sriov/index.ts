@@ -1,0 +1,52 @@
+import { execa } from 'execa';
+import type { Logger } from 'pino';
+import type { Nic } from '@fleetnet/contracts';
+import type { Backend } from '../backend.ts';
+import { applySriov } from './apply.ts';
+import { planSriov } from './plan.ts';
+import { parseVfInfo, pfsNeedingLinkInfo, readNics, readSriov, type SriovHardware, type VfLinkInfo } from './read.ts';
+
+export { planSriov, PCI_OF } from './plan.ts';
+export { readNics, readSriov, parseVfInfo, type SriovHardware, type PfHardware } from './read.ts';
+
+export interface SriovBackend extends Backend {
+  /** The NICs under `<root>/class/net` with PCI identity, for `resolveNicMatches` and the hello facts. */
+  readNics(): Nic[];
+}
+
+/**
+ * SR-IOV through sysfs under `root` (real hosts: `/sys`). `netns` applies to the `ip link` commands
+ * used for per-VF settings when the driver has no per-VF sysfs files; sysfs itself is read at `root`.
+ * `afterWrite` is a test-only hook (see SriovApplyOptions).
+ * PF selection by vendor/device id or PCI address happens before planning: the reconciler runs
+ * `resolveNicMatches(state, backend.readNics())`.
+ */
+export function createSriovBackend(opts: {
+  root: string;
+  netns?: string;
+  log: Logger;
+  afterWrite?: (path: string, value: string) => void;
+}): SriovBackend {
+  const log = opts.log.child({ backend: 'sriov' });
+  // Capacity and configuration method of each PF, from the last read; plan() is pure over it.
+  let hardware: SriovHardware | undefined;
+  const linkInfo = async (pf: string): Promise<VfLinkInfo> => {
+    const argv = [...(opts.netns ? ['ip', 'netns', 'exec', opts.netns] : []), 'ip', '-j', 'link', 'show', 'dev', pf];
+    const r = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore' });
+    log.debug({ argv, exitCode: r.exitCode, stderr: r.stderr }, 'read VF settings');
+    return r.exitCode === 0 ? parseVfInfo(JSON.parse(String(r.stdout) || '[]')) : new Map();
+  };
+  return {
+    name: 'sriov',
+    readNics: () => readNics(opts.root),
+    async read() {
+      const pfs = pfsNeedingLinkInfo(opts.root);
+      const infos = new Map(await Promise.all(pfs.map(async (pf) => [pf, await linkInfo(pf)] as const)));
+      const r = readSriov(opts.root, infos);
+      hardware = r.hardware;
+      return r.state;
+    },
+    plan: (desired, actual) => planSriov(desired, actual, hardware ?? readSriov(opts.root).hardware, opts.root),
+    execute: (operations) => applySriov(operations, { netns: opts.netns, log, afterWrite: opts.afterWrite }),
+  };
+}
