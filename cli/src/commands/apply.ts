@@ -1,0 +1,137 @@
+import type { Command } from 'commander';
+import {
+  canonicalJson, EventTypes, makeEvent, parseEvent, subjects,
+  type HostNetworkPolicy, type RolloutView,
+} from '@fleetnet/contracts';
+import { connectClient, timeoutOf, type Client } from '../client.ts';
+import { examples, globals, type Ctx } from '../context.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
+import { loadOrFail } from '../load.ts';
+import { ProgressPrinter, progressText, type ProgressItem } from '../output/progress.ts';
+
+export const CLI_SOURCE = 'fleetnet-cli';
+const WAIT_DEFAULT_MS = 10 * 60_000;
+const POLL_MS = 300;
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+interface Baseline {
+  policy: HostNetworkPolicy;
+  /** the rollout to wait for has at least this revision */
+  minRevision: number;
+}
+
+async function baseline(c: Client, policy: HostNetworkPolicy): Promise<Baseline> {
+  try {
+    const { policy: view } = await c.request('policies.get', { name: policy.metadata.name });
+    const unchanged = !view.deleted && canonicalJson(view.policy) === canonicalJson(policy);
+    return { policy, minRevision: unchanged ? view.revision : view.revision + 1 };
+  } catch (e) {
+    if (e instanceof CliError && e.code === ExitCode.notFound) return { policy, minRevision: 1 };
+    throw e;
+  }
+}
+
+async function currentRollout(c: Client, b: Baseline): Promise<RolloutView | undefined> {
+  try {
+    const { rollout } = await c.request('rollouts.get', { policy: b.policy.metadata.name });
+    return rollout.revision >= b.minRevision ? rollout : undefined;
+  } catch (e) {
+    if (e instanceof CliError && e.code === ExitCode.notFound) return undefined;
+    throw e;
+  }
+}
+
+const finished = (r: RolloutView | undefined) => r !== undefined && (r.state === 'Complete' || r.state === 'Halted');
+
+export function registerApply(program: Command, ctx: Ctx) {
+  program
+    .command('apply')
+    .description('validate policies locally, publish them, and optionally follow their rollout')
+    .requiredOption('-f, --filename <path>', 'policy file, directory of .yaml/.yml/.json files, or - for stdin (repeatable)', collect)
+    .option('--wait', 'follow the rollout until it completes (exit 0), halts or fails (exit 1) or --timeout passes (exit 3)')
+    .addHelpText('after', examples(
+      'fleetnet apply -f deploy/examples/storage-vlan.yaml',
+      'fleetnet apply -f policies/ --wait --timeout 5m',
+      'cat policy.yaml | fleetnet apply -f -',
+    ))
+    .action(async (opts: { filename: string[]; wait?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const loaded = loadOrFail(opts.filename);
+      const waitMs = opts.wait ? timeoutOf(g, WAIT_DEFAULT_MS) : 0;
+      const c = await connectClient(opts.wait ? { ...g, timeout: String(Math.min(waitMs, 10_000)) + 'ms' } : g);
+      try {
+        const baselines = opts.wait ? await Promise.all(loaded.map((l) => baseline(c, l.policy))) : [];
+        // Rejections are published by the controller on a core-visible subject; listen before publishing.
+        const rejections: string[] = [];
+        const ids = new Map<string, string>();
+        const sub = c.nc.subscribe(subjects.intentRejected, {
+          callback: (_err, msg) => {
+            const p = parseEvent(msg.data, [EventTypes.intentRejected]);
+            if (!p.ok || p.event.type !== EventTypes.intentRejected) return;
+            const d = p.event.data;
+            const name = d.eventId ? ids.get(d.eventId) : undefined;
+            if (name) rejections.push(`policy/${name} rejected: ${d.reason}${(d.errors ?? []).map((x) => `\n  ${x.path}: ${x.message}`).join('')}`);
+          },
+        });
+        for (const { policy } of loaded) {
+          const name = policy.metadata.name;
+          const subject = subjects.intentPolicy(name);
+          const event = makeEvent(EventTypes.policyUpserted, CLI_SOURCE, subject, { policy });
+          ids.set(event.id, name);
+          await c.publishEvent(subject, event);
+          ctx.out.write(`policy/${name} published\n`);
+        }
+        if (!opts.wait) {
+          sub.unsubscribe();
+          return;
+        }
+        await waitForRollouts(c, ctx, baselines, waitMs, rejections);
+        sub.unsubscribe();
+      } finally {
+        await c.close();
+      }
+    });
+}
+
+async function waitForRollouts(c: Client, ctx: Ctx, baselines: Baseline[], waitMs: number, rejections: string[]) {
+  const printer = new ProgressPrinter(ctx.out, ctx.colors);
+  const deadline = Date.now() + waitMs;
+  let items: ProgressItem[] = baselines.map((b) => ({ policy: b.policy.metadata.name }));
+  for (;;) {
+    if (rejections.length) throw new CliError(rejections[0]!, ExitCode.invalid, rejections.slice(1));
+    items = await Promise.all(
+      baselines.map(async (b, i) => {
+        if (finished(items[i]!.rollout)) return items[i]!;
+        const rollout = await currentRollout(c, b);
+        return rollout ? { policy: b.policy.metadata.name, rollout } : items[i]!;
+      }),
+    );
+    printer.update(items);
+    if (items.every((i) => finished(i.rollout))) break;
+    if (Date.now() > deadline) {
+      throw new CliError(
+        `timed out after ${Math.round(waitMs / 1000)}s waiting for the rollout`,
+        ExitCode.timeout,
+        items.filter((i) => !finished(i.rollout)).map((i) => `  ${progressText(i)}`),
+      );
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  const bad = items.filter((i) => i.rollout!.state === 'Halted' || i.rollout!.counts.failed > 0);
+  if (!bad.length) {
+    ctx.out.write(`rollout complete: ${items.map((i) => `${i.policy} rev ${i.rollout!.revision}`).join(', ')}\n`);
+    return;
+  }
+  const lines: string[] = [];
+  for (const i of bad) {
+    const r = i.rollout!;
+    lines.push(`  ${i.policy} rev ${r.revision}: ${r.state}, ${r.counts.failed} of ${r.counts.total} hosts failed`);
+    const failures = r.failures.length
+      ? r.failures
+      : Object.entries(r.hosts).filter(([, h]) => h.phase === 'Failed' || h.phase === 'TimedOut').map(([host, h]) => ({ host, reason: h.reason ?? h.phase }));
+    for (const f of failures) lines.push(`    ${f.host}: ${f.reason}`);
+  }
+  const halted = bad.some((i) => i.rollout!.state === 'Halted');
+  throw new CliError(halted ? 'rollout halted' : 'rollout completed with failed hosts', ExitCode.failed, lines);
+}

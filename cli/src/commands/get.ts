@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { withClient } from '../client.ts';
+import { examples, globals, type Ctx } from '../context.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
+import { parseFormat, render } from '../output/format.ts';
+import { hostsTable, policiesTable, rolloutsTable } from '../output/views.ts';
+import { parseSelector } from '../selector.ts';
+
+export const RESOURCE_KINDS: Record<string, 'hosts' | 'policies' | 'rollouts'> = {
+  host: 'hosts', hosts: 'hosts', policy: 'policies', policies: 'policies', rollout: 'rollouts', rollouts: 'rollouts',
+};
+
+export function resourceKind(kind: string): 'hosts' | 'policies' | 'rollouts' {
+  const k = RESOURCE_KINDS[kind.toLowerCase()];
+  if (!k) throw new CliError(`unknown resource "${kind}": use hosts, policies or rollouts`, ExitCode.invalid);
+  return k;
+}
+
+export function registerGet(program: Command, ctx: Ctx) {
+  program
+    .command('get')
+    .description('list hosts, policies or rollouts (one by NAME), as a table or as the contracts\' JSON/YAML')
+    .argument('<resource>', 'hosts | policies | rollouts')
+    .argument('[name]', 'one host, policy or rollout (by policy name)')
+    .option('-l, --selector <selector>', 'label selector, e.g. rack=r1,role in (storage,compute),!canary')
+    .option('--phase <phase>', 'hosts only: Pending, Applying, Applied, RolledBack, Failed, Drifted, Unknown')
+    .option('-o, --output <format>', 'table|wide|json|yaml', 'table')
+    .addHelpText('after', examples(
+      'fleetnet get hosts',
+      'fleetnet get hosts -l rack=r1 --phase Failed -o wide',
+      'fleetnet get policy storage-vlan -o yaml',
+      'fleetnet get rollouts -o json',
+    ))
+    .action(async (resource: string, name: string | undefined, opts: { selector?: string; phase?: string; output: string }, cmd: Command) => {
+      const kind = resourceKind(resource);
+      const format = parseFormat(opts.output);
+      if (opts.selector !== undefined) parseSelector(opts.selector);
+      if (opts.phase && kind !== 'hosts') throw new CliError('--phase applies to hosts only', ExitCode.invalid);
+      if (opts.selector && kind === 'rollouts') throw new CliError('--selector applies to hosts and policies', ExitCode.invalid);
+      const c = ctx.colors;
+      const text = await withClient(globals(cmd), async (client) => {
+        if (kind === 'hosts') {
+          if (name) {
+            const { host } = await client.request('hosts.get', { name });
+            return render(format, host, (w) => hostsTable([host], w, c));
+          }
+          const res = await client.request('hosts.list', {
+            ...(opts.selector ? { selector: opts.selector } : {}),
+            ...(opts.phase ? { phase: opts.phase } : {}),
+          });
+          return render(format, res, (w) => (res.items.length ? hostsTable(res.items, w, c) : 'no hosts\n'));
+        }
+        if (kind === 'policies') {
+          if (name) {
+            const { policy } = await client.request('policies.get', { name });
+            return render(format, policy, (w) => policiesTable([policy], w, c));
+          }
+          const res = await client.request('policies.list', opts.selector ? { selector: opts.selector } : {});
+          return render(format, res, (w) => (res.items.length ? policiesTable(res.items, w, c) : 'no policies\n'));
+        }
+        if (name) {
+          const { rollout } = await client.request('rollouts.get', { policy: name });
+          return render(format, rollout, (w) => rolloutsTable([rollout], w, c));
+        }
+        const res = await client.request('rollouts.list', {});
+        return render(format, res, (w) => (res.items.length ? rolloutsTable(res.items, w, c) : 'no rollouts\n'));
+      });
+      ctx.out.write(text);
+    });
+}

@@ -1,0 +1,80 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPolicies, formatSourceError, type HostNetworkPolicy } from '@fleetnet/contracts';
+import { CliError, ExitCode } from './exit-codes.ts';
+
+export interface LoadedPolicy {
+  policy: HostNetworkPolicy;
+  file: string;
+  document: number;
+}
+
+export interface LoadResult {
+  policies: LoadedPolicy[];
+  /** `file:line:col: path: message` for every problem, in file order */
+  errors: string[];
+}
+
+const POLICY_FILE = /\.(ya?ml|json)$/i;
+
+/** The files behind `-f`: a file as given, a directory's YAML/JSON files in name order, `-` for stdin. */
+function expand(source: string): { files: string[]; errors: string[] } {
+  if (source === '-') return { files: ['-'], errors: [] };
+  let st;
+  try {
+    st = statSync(source);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { files: [], errors: [`${source}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`] };
+  }
+  if (!st.isDirectory()) return { files: [source], errors: [] };
+  const files = readdirSync(source).filter((f) => POLICY_FILE.test(f)).sort().map((f) => join(source, f));
+  return files.length ? { files, errors: [] } : { files: [], errors: [`${source}: directory holds no .yaml, .yml or .json file`] };
+}
+
+/**
+ * Reads and validates every policy of every source. Nothing is returned as loadable unless all of it is:
+ * a pipeline that applies half a change set is worse than one that applies none.
+ */
+export function loadSources(sources: readonly string[], readStdin: () => string = () => readFileSync(0, 'utf8')): LoadResult {
+  const policies: LoadedPolicy[] = [];
+  const errors: string[] = [];
+  for (const source of sources) {
+    const ex = expand(source);
+    errors.push(...ex.errors);
+    for (const file of ex.files) {
+      const name = file === '-' ? '<stdin>' : file;
+      let text: string;
+      try {
+        text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
+      } catch (e) {
+        errors.push(`${name}: cannot read: ${(e as Error).message}`);
+        continue;
+      }
+      const r = loadPolicies(text, name);
+      // One YAML mistake can be reported twice by the parser (e.g. two unclosed brackets on one spot).
+      for (const line of r.errors.map(formatSourceError)) if (!errors.includes(line)) errors.push(line);
+      policies.push(...r.policies.map((p) => ({ policy: p.policy, file: name, document: p.document })));
+    }
+  }
+  // The same name in two files would silently let the later one win.
+  const first = new Map<string, LoadedPolicy>();
+  for (const p of policies) {
+    const prev = first.get(p.policy.metadata.name);
+    if (prev && prev.file !== p.file) {
+      errors.push(`${p.file}: metadata.name: policy "${p.policy.metadata.name}" is also defined in ${prev.file}`);
+    } else if (!prev) first.set(p.policy.metadata.name, p);
+  }
+  return { policies, errors };
+}
+
+/** Loads or exits 2 with every error, before anything is published. */
+export function loadOrFail(sources: readonly string[], readStdin?: () => string): LoadedPolicy[] {
+  if (!sources.length) throw new CliError('no input: give -f FILE, -f DIR or -f -', ExitCode.invalid);
+  const r = loadSources(sources, readStdin);
+  if (r.errors.length) {
+    const n = r.errors.length;
+    throw new CliError(`${n} error${n === 1 ? '' : 's'} in the input; nothing was published`, ExitCode.invalid, [], r.errors);
+  }
+  return r.policies;
+}
