@@ -76,7 +76,8 @@ async function runSuite(file: string): Promise<Outcome> {
   const s = parseUvu(output);
   const name = relative(root, file);
   if (!s) return { name, passed: 0, failed: 1, skipped: 0, output: `${output}\n[runner] no uvu summary (exit ${code})`, ms: Date.now() - started };
-  let failed = s.total - s.passed - s.skipped;
+  // uvu's Total counts the tests that ran; skipped ones are only in Skipped.
+  let failed = s.total - s.passed;
   // A suite that reported no failure but exited non-zero (a crash in teardown) still failed.
   if (code !== 0 && failed === 0) failed = 1;
   return { name, passed: s.passed, failed, skipped: s.skipped, output, ms: Date.now() - started };

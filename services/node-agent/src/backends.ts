@@ -1,0 +1,31 @@
+import type { Backend } from './backend.ts';
+import { createDnsBackend } from './dns/index.ts';
+import type { Runner } from './exec.ts';
+import { createLinuxBackend } from './linux/index.ts';
+import type { Logger } from './log.ts';
+import { createOvsBackend } from './ovs/index.ts';
+import { createSriovBackend } from './sriov/index.ts';
+
+export interface BackendOptions {
+  run: Runner;
+  log: Logger;
+  netns?: string;
+  /** ovsdb socket, e.g. unix:/run/openvswitch/db.sock; default: ovs-vsctl's own */
+  ovsDb?: string;
+  /** where sysfs is (tests use a fixture tree); default /sys */
+  sysfsRoot?: string;
+  /** the resolv.conf the agent owns; default /etc/resolv.conf */
+  resolvConf?: string;
+  /** leave OVS out (no ovs-vsctl on this host) */
+  ovs?: boolean;
+}
+
+/** The real backends, linux first: the others overlay the kernel's view when reading. */
+export function createBackends(opts: BackendOptions): Backend[] {
+  const backends: Backend[] = [createLinuxBackend({ run: opts.run })];
+  if (opts.ovs !== false) backends.push(createOvsBackend({ db: opts.ovsDb, netns: opts.netns, log: opts.log }));
+  backends.push(createSriovBackend({ root: opts.sysfsRoot ?? '/sys', netns: opts.netns, log: opts.log }));
+  backends.push(createDnsBackend({ path: opts.resolvConf ?? '/etc/resolv.conf', log: opts.log }));
+  return backends;
+}
+

@@ -1,0 +1,34 @@
+import type { NetworkState } from '@fleetnet/contracts';
+import type { Operation } from './backend.ts';
+import { CHECKPOINT_FILE, type StateDir } from './state-dir.ts';
+
+/**
+ * The pre-change state, written (and fsynced) before the first operation runs and dropped only at
+ * commit or after a rollback. Finding one at start means an apply died half way: roll back to it.
+ */
+export interface Checkpoint {
+  createdAt: string;
+  pid: number;
+  version?: number;
+  /** the full state read before the change; the rollback restores what differs from it */
+  before: NetworkState;
+  /** interfaces fleetnet had created before this apply */
+  created: string[];
+  /** what the plan touches (interface names, routes, files), for people reading the file */
+  touches: string[];
+  operations: Operation[];
+  /** files the plan replaces (resolv.conf), as they were byte for byte; null when the file did not exist */
+  files?: Record<string, string | null>;
+}
+
+export function writeCheckpoint(dir: StateDir, cp: Checkpoint): void {
+  dir.writeJson(CHECKPOINT_FILE, cp);
+}
+
+export function readCheckpoint(dir: StateDir): Checkpoint | undefined {
+  return dir.readJson<Checkpoint>(CHECKPOINT_FILE);
+}
+
+export function dropCheckpoint(dir: StateDir): void {
+  dir.remove(CHECKPOINT_FILE);
+}

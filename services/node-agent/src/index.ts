@@ -1,0 +1,10 @@
+export { createAgent, type Agent, type AgentOptions } from './agent.ts';
+export type { ApplyOptions, ApplyResult, ApplyPhase } from './reconcile.ts';
+export { InvalidDesiredState } from './reconcile.ts';
+export type { Probe, ProbeResult } from './probes/probe.ts';
+export { pingProbe } from './probes/ping.ts';
+export { tcpProbe } from './probes/tcp.ts';
+export { dnsProbe } from './probes/dns.ts';
+export { STAGES, ExecutionError, type Operation, type Backend, type PlanContext, type Stage } from './backend.ts';
+export { planAll, rollbackDesired, withCreatedRemovals, orderByStage, nextCreated } from './plan.ts';
+export { createLogger, silentLogger } from './log.ts';

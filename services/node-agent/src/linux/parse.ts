@@ -1,0 +1,155 @@
+import type { Interface, InterfaceType, NetworkState, Route } from '@fleetnet/contracts';
+import { MAIN_TABLE, normalizeIp } from '@fleetnet/contracts';
+
+/** The parts of `ip -j -d link`, `ip -j addr` and `ip -j route` output the agent uses. */
+export interface IpLink {
+  ifname: string;
+  link?: string | null;
+  flags?: string[];
+  mtu?: number;
+  master?: string;
+  address?: string;
+  link_type?: string;
+  max_mtu?: number;
+  linkinfo?: {
+    info_kind?: string;
+    info_data?: Record<string, any>;
+    info_slave_kind?: string;
+    info_slave_data?: Record<string, any>;
+  };
+}
+export interface IpAddrEntry {
+  ifname: string;
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string; dynamic?: boolean }[];
+}
+export interface IpRoute {
+  type?: string;
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  table?: string;
+  protocol?: string;
+  metric?: number;
+  scope?: string;
+}
+
+const KIND_TYPES: Record<string, InterfaceType> = {
+  bridge: 'linux-bridge',
+  veth: 'veth',
+  bond: 'bond',
+  vlan: 'vlan',
+  macvlan: 'macvlan',
+  vxlan: 'vxlan',
+  dummy: 'dummy',
+  tun: 'tun',
+  openvswitch: 'ovs-interface',
+};
+
+function linkType(l: IpLink): InterfaceType {
+  const kind = l.linkinfo?.info_kind;
+  if (kind) return KIND_TYPES[kind] ?? 'unknown';
+  if (l.link_type === 'loopback') return 'loopback';
+  if (l.link_type === 'ether') return 'ethernet';
+  return 'unknown';
+}
+
+const TABLES: Record<string, number> = { main: MAIN_TABLE, local: 255, default: 253 };
+
+function tableId(t: string | undefined): number {
+  if (t === undefined) return MAIN_TABLE;
+  return TABLES[t] ?? Number(t);
+}
+
+function routeFromIp(r: IpRoute, family: 4 | 6): Route | undefined {
+  if (r.type && r.type !== 'unicast') return undefined;
+  const table = tableId(r.table);
+  if (table === 255) return undefined;
+  // Routes the kernel derives from addresses and links come back with them; they are not configuration.
+  if (r.protocol === 'kernel') return undefined;
+  let dst = r.dst === 'default' ? (family === 4 ? '0.0.0.0/0' : '::/0') : r.dst;
+  if (!dst.includes('/')) dst = `${dst}/${family === 4 ? 32 : 128}`;
+  const [ip, prefix] = dst.split('/');
+  const route: Route = { destination: `${normalizeIp(ip!)}/${prefix}` };
+  if (r.gateway) route['next-hop-address'] = normalizeIp(r.gateway);
+  if (r.dev) route['next-hop-interface'] = r.dev;
+  route.metric = r.metric ?? 0;
+  route['table-id'] = table;
+  return route;
+}
+
+/** Pure: the kernel's view (the four JSON reads) as a NetworkState. */
+export function parseLinuxState(input: { links: IpLink[]; addrs: IpAddrEntry[]; routes4: IpRoute[]; routes6: IpRoute[] }): NetworkState {
+  const addrsByName = new Map(input.addrs.map((a) => [a.ifname, a.addr_info ?? []]));
+  const interfaces: Interface[] = input.links.map((l) => {
+    const type = linkType(l);
+    const info = l.linkinfo?.info_data ?? {};
+    const addrs = addrsByName.get(l.ifname) ?? [];
+    const v4 = addrs.filter((a) => a.family === 'inet');
+    const v6 = addrs.filter((a) => a.family === 'inet6');
+    const iface: Interface = {
+      name: l.ifname,
+      type,
+      state: l.flags?.includes('UP') ? 'up' : 'down',
+    };
+    if (l.mtu !== undefined) iface.mtu = l.mtu;
+    if (l.address && type !== 'loopback' && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(l.address)) iface['mac-address'] = l.address.toLowerCase();
+    iface.ipv4 = {
+      enabled: v4.length > 0,
+      dhcp: v4.some((a) => a.dynamic === true),
+      address: v4.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen })),
+    };
+    iface.ipv6 = {
+      enabled: v6.length > 0,
+      dhcp: false,
+      address: v6.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen })),
+    };
+    if (l.master) iface.controller = l.master;
+    switch (type) {
+      case 'linux-bridge': {
+        const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'bridge');
+        iface.bridge = {
+          options: { stp: { enabled: Number(info.stp_state ?? 0) !== 0 }, 'vlan-filtering': Number(info.vlan_filtering ?? 0) === 1 },
+          port: ports.map((p) => ({ name: p.ifname })),
+        };
+        break;
+      }
+      case 'bond': {
+        const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'bond');
+        iface['link-aggregation'] = { mode: info.mode ?? 'balance-rr', port: ports.map((p) => p.ifname) };
+        break;
+      }
+      case 'vlan':
+        if (l.link) iface.vlan = { 'base-iface': l.link, id: Number(info.id) };
+        break;
+      case 'veth':
+        // The peer is named only when it is in this namespace.
+        if (l.link) iface.veth = { peer: l.link };
+        break;
+      case 'macvlan':
+        if (l.link) iface.macvlan = { 'base-iface': l.link, mode: info.mode ?? 'vepa' };
+        break;
+      case 'vxlan': {
+        const vx: NonNullable<Interface['vxlan']> = { id: Number(info.id) };
+        const remote = info.remote ?? info.remote6;
+        const local = info.local ?? info.local6;
+        if (remote) vx.remote = normalizeIp(String(remote));
+        if (local) vx.local = normalizeIp(String(local));
+        // iproute2 reports a vxlan's lower device inside info_data, not as the link's "link"
+        const base = info.link ?? l.link;
+        if (base) vx['base-iface'] = String(base);
+        if (info.port) vx['destination-port'] = Number(info.port);
+        iface.vxlan = vx;
+        break;
+      }
+    }
+    return iface;
+  });
+  const routes = [
+    ...input.routes4.map((r) => routeFromIp(r, 4)),
+    ...input.routes6.map((r) => routeFromIp(r, 6)),
+  ].filter((r): r is Route => r !== undefined);
+  return { interfaces, routes: { config: routes } };
+}
+
+/** Largest MTU per interface, as the kernel reports it (for plan-time checks). */
+export const maxMtus = (links: IpLink[]) => new Map(links.filter((l) => l.max_mtu).map((l) => [l.ifname, l.max_mtu!]));

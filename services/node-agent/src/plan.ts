@@ -1,0 +1,123 @@
+import type { Interface, NetworkState, Route } from '@fleetnet/contracts';
+import { canonicalJson, isLinkLocal, routeKey } from '@fleetnet/contracts';
+import { STAGES, type Backend, type BackendPlan, type Operation, type PlanContext, type PlanError } from './backend.ts';
+import { LINUX_CREATABLE } from './linux/plan.ts';
+
+const OVS_TYPES = new Set(['ovs-bridge', 'ovs-interface']);
+const REMOVABLE = new Set([...LINUX_CREATABLE, ...OVS_TYPES]);
+
+export interface Plan {
+  operations: Operation[];
+  errors: PlanError[];
+  /** the desired state the backends planned for (with the removals of what fleetnet created and no longer wants) */
+  desired: NetworkState;
+}
+
+/** Stable order by stage: within a stage each backend's own order (lower layers first) is kept. */
+export function orderByStage(ops: Operation[]): Operation[] {
+  return ops
+    .map((o, i) => ({ o, i }))
+    .sort((x, y) => STAGES.indexOf(x.o.stage) - STAGES.indexOf(y.o.stage) || x.i - y.i)
+    .map((x) => x.o);
+}
+
+/**
+ * Partial editing: interfaces the desired state does not name are left alone, except those fleetnet
+ * created earlier, which are removed (deleting a policy reverts what it made). The peer of a named
+ * veth counts as named: removing it would remove the named end too.
+ */
+export function withCreatedRemovals(desired: NetworkState, actual: NetworkState, created: ReadonlySet<string>): NetworkState {
+  const named = new Set<string>();
+  for (const i of desired.interfaces ?? []) {
+    named.add(i.name);
+    if (i.veth?.peer && i.state !== 'absent') named.add(i.veth.peer);
+  }
+  const actualTypes = new Map((actual.interfaces ?? []).map((i) => [i.name, i.type]));
+  const extra: Interface[] = [...created]
+    .filter((n) => !named.has(n) && actualTypes.has(n) && REMOVABLE.has(actualTypes.get(n) ?? ''))
+    .sort()
+    .map((name) => ({ name, state: 'absent' }));
+  if (!extra.length) return desired;
+  return { ...desired, interfaces: [...(desired.interfaces ?? []), ...extra] };
+}
+
+/** Pure: every backend's plan for `desired`, merged and ordered by stage. */
+export function planAll(
+  backends: Pick<Backend, 'name' | 'plan'>[],
+  desired: NetworkState,
+  actual: NetworkState,
+  ctx: PlanContext,
+  opts: { removeCreated?: boolean } = {},
+): Plan {
+  const target = opts.removeCreated === false ? desired : withCreatedRemovals(desired, actual, ctx.created);
+  const plans: BackendPlan[] = backends.map((b) => b.plan(target, actual, ctx));
+  return {
+    operations: orderByStage(plans.flatMap((p) => p.operations)),
+    errors: plans.flatMap((p) => p.errors),
+    desired: target,
+  };
+}
+
+/**
+ * After a successful apply: what fleetnet created so far and still exists. Only interfaces the
+ * desired state names (or the peers of its veths) count: a device that appeared as a side effect
+ * (OVS's `ovs-netdev`, something another tool made meanwhile) is not ours to remove later.
+ */
+export function nextCreated(created: ReadonlySet<string>, before: NetworkState, after: NetworkState, desired: NetworkState): string[] {
+  const had = new Set((before.interfaces ?? []).map((i) => i.name));
+  const has = new Set((after.interfaces ?? []).map((i) => i.name));
+  const named = new Set<string>();
+  for (const i of desired.interfaces ?? []) {
+    if (i.state === 'absent') continue;
+    named.add(i.name);
+    if (i.veth?.peer) named.add(i.veth.peer);
+  }
+  const appeared = [...has].filter((n) => !had.has(n) && named.has(n));
+  return [...new Set([...created, ...appeared])].filter((n) => has.has(n)).sort();
+}
+
+/** An interface as it was, as a desired entry: only what can be configured, not what the kernel derives. */
+function restoreEntry(i: Interface): Interface {
+  const out: Interface = { ...i };
+  delete out.controller;
+  delete out['fleetnet.io/pci'];
+  for (const fam of ['ipv4', 'ipv6'] as const) {
+    const cfg = out[fam];
+    if (!cfg) continue;
+    out[fam] = {
+      ...(cfg.enabled === false ? { enabled: false } : {}),
+      address: (cfg.address ?? []).filter((a) => !isLinkLocal(a.ip)),
+    };
+  }
+  return out;
+}
+
+const exactRouteKey = (r: Route) => `${routeKey(r)} ${r.metric ?? 0}`;
+
+/**
+ * Pure: the desired state that takes the host from `now` back to `before` (the checkpoint): every
+ * interface that differs is restored as it was, interfaces that appeared are removed, routes that
+ * appeared are deleted and routes that went are added again, DNS as it was.
+ */
+export function rollbackDesired(before: NetworkState, now: NetworkState): NetworkState {
+  const b = new Map((before.interfaces ?? []).map((i) => [i.name, i]));
+  const n = new Map((now.interfaces ?? []).map((i) => [i.name, i]));
+  const interfaces: Interface[] = [];
+  for (const [name, bi] of b) {
+    const ni = n.get(name);
+    if (!ni || canonicalJson(restoreEntry(bi)) !== canonicalJson(restoreEntry(ni))) interfaces.push(restoreEntry(bi));
+  }
+  for (const [name, ni] of n) {
+    if (!b.has(name) && ni.type && REMOVABLE.has(ni.type)) interfaces.push({ name, state: 'absent' });
+  }
+  const bRoutes = new Map((before.routes?.config ?? []).map((r) => [exactRouteKey(r), r]));
+  const nRoutes = new Map((now.routes?.config ?? []).map((r) => [exactRouteKey(r), r]));
+  const routes: Route[] = [
+    ...[...nRoutes].filter(([k]) => !bRoutes.has(k)).map(([, r]) => ({ ...r, state: 'absent' as const })),
+    ...[...bRoutes].filter(([k]) => !nRoutes.has(k)).map(([, r]) => r),
+  ];
+  const out: NetworkState = { interfaces, routes: { config: routes } };
+  const dns = before['dns-resolver']?.config;
+  if (dns && canonicalJson(dns) !== canonicalJson(now['dns-resolver']?.config ?? {})) out['dns-resolver'] = { config: dns };
+  return out;
+}
