@@ -197,7 +197,7 @@ export const Interface = Type.Object(
     name: IfName,
     type: Type.Optional(literalUnion(InterfaceTypes, 'interface type')),
     state: Type.Optional(literalUnion(InterfaceStates, 'interface state')),
-    mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65535, description: 'MTU in bytes, 68..65535' })),
+    mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65536, description: 'MTU in bytes, 68..65536 (the kernel allows 65536 on loopback)' })),
     'mac-address': Type.Optional(MacAddress),
     ipv4: Type.Optional(IpConfig),
     ipv6: Type.Optional(IpConfig),

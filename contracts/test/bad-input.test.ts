@@ -46,7 +46,7 @@ const NAME_RULE = 'only letters, digits, "-" and "_" are allowed';
 // ---- wrong types -------------------------------------------------------------------------------
 stateCase('mtu as a string', ifaces({ name: 'eth0', mtu: '1500' }), [['interfaces[0].mtu', 'must be an integer, got the string "1500"']]);
 stateCase('mtu as a fraction', ifaces({ name: 'eth0', mtu: 1500.5 }), [['interfaces[0].mtu', 'must be an integer, got number 1500.5']]);
-stateCase('mtu 10 is below the IPv4 minimum', ifaces({ name: 'eth0', mtu: 10 }), [['interfaces[0].mtu', 'must be at least 68, got 10 (MTU in bytes, 68..65535)']]);
+stateCase('mtu 10 is below the IPv4 minimum', ifaces({ name: 'eth0', mtu: 10 }), [['interfaces[0].mtu', 'must be at least 68, got 10 (MTU in bytes, 68..65536 (the kernel allows 65536 on loopback))']]);
 stateCase('ipv4.enabled as "yes"', ifaces({ name: 'eth0', ipv4: { enabled: 'yes' } }), [['interfaces[0].ipv4.enabled', 'must be true or false, got the string "yes"']]);
 stateCase('stp.enabled as "yes"', ifaces({ name: 'br0', type: 'linux-bridge', bridge: { options: { stp: { enabled: 'yes' } } } }), [
   ['interfaces[0].bridge.options.stp.enabled', 'must be true or false, got the string "yes"'],

@@ -51,7 +51,7 @@ test('multi-document policy file: every error names its document, line and colum
   const r = loadPolicies(MULTI, 'policies.yaml');
   assert.equal(r.policies.map((p) => [p.policy.metadata.name, p.document]), [['good', 0]]);
   assert.equal(r.errors.map(formatSourceError), [
-    'policies.yaml:20:14: spec.desiredState.interfaces[0].mtu: must be at least 68, got 10 (MTU in bytes, 68..65535)',
+    'policies.yaml:20:14: spec.desiredState.interfaces[0].mtu: must be at least 68, got 10 (MTU in bytes, 68..65536 (the kernel allows 65536 on loopback))',
     'policies.yaml:21:9: spec.desiredState.interfaces[0].colour: unknown field "colour"',
     'policies.yaml:26:15: spec.desiredState.interfaces[1].vlan.id: must be at most 4094, got 4095 (802.1Q VLAN id 1..4094)',
     'policies.yaml:32:1: spec.desiredState: is required',

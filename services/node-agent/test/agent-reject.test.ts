@@ -73,7 +73,7 @@ test('plan() of a schema-invalid state throws with every error', async () => {
     assert.unreachable('should throw');
   } catch (e) {
     assert.match((e as Error).message, /interfaces\[0\]\.mtu: must be at least 68/);
-    assert.match((e as Error).message, /interfaces\[1\]\.mtu: must be at most 65535/);
+    assert.match((e as Error).message, /interfaces\[1\]\.mtu: must be at most 65536/);
   }
 });
 

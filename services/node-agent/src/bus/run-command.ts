@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
+import { assertName } from '@fleetnet/contracts';
+import { createAgent } from '../agent.ts';
+import { createLogger } from '../log.ts';
+import { startDaemon } from './daemon.ts';
+import { agentVersion } from './facts.ts';
+
+const label = (v: string, acc: Record<string, string> = {}) => {
+  const m = /^([^=]+)=(.*)$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`"${v}" is not k=v`);
+  return { ...acc, [m[1]!]: m[2]! };
+};
+const seconds = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+};
+
+function readCreds(file: string): { user: string; password: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InvalidArgumentError(`${file}: ${(e as Error).message}`);
+  }
+  const c = raw as { user?: unknown; password?: unknown };
+  if (typeof c.user !== 'string' || typeof c.password !== 'string') throw new InvalidArgumentError(`${file}: expected JSON {"user": "...", "password": "..."}`);
+  return { user: c.user, password: c.password };
+}
+
+interface RunOpts {
+  host: string;
+  server: string;
+  creds?: string;
+  label: Record<string, string>;
+  heartbeat: number;
+}
+
+/** `fleetnet-agent run`: the daemon on the bus (see daemon.ts). */
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('run as the fleet\'s agent: apply the desired state published on NATS and report back')
+    .requiredOption('--host <id>', 'this host\'s name in the fleet', (v) => {
+      try {
+        return assertName(v, 'host name');
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message);
+      }
+    })
+    .requiredOption('--server <url[,url]>', 'NATS server URL(s)')
+    .option('--creds <file>', 'JSON {"user","password"} of this host\'s NATS user')
+    .option('--label <k=v>', 'a label sent in the hello (repeatable)', label, {})
+    .option('--heartbeat <s>', 'seconds between heartbeats', seconds, 10)
+    .action(async (o: RunOpts, cmd: Command) => {
+      const g = cmd.optsWithGlobals() as { stateDir: string; ovsDb?: string; sysfsRoot: string; resolvConf: string; logLevel: string };
+      // the daemon logs at info unless asked otherwise (the one-shot commands default to warn)
+      const level = cmd.getOptionValueSourceWithGlobals('logLevel') === 'default' ? 'info' : g.logLevel;
+      const log = createLogger({ level }).child({ agentVersion: agentVersion() });
+      const agent = createAgent({ stateDir: g.stateDir, ovsDb: g.ovsDb, sysfsRoot: g.sysfsRoot, resolvConf: g.resolvConf, log });
+      const daemon = await startDaemon({
+        host: o.host,
+        servers: o.server.split(',').map((s) => s.trim()).filter(Boolean),
+        creds: o.creds ? readCreds(o.creds) : undefined,
+        labels: o.label,
+        agent,
+        log,
+        sysfsRoot: g.sysfsRoot,
+        heartbeatMs: o.heartbeat * 1000,
+      });
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals) => {
+          log.info({ signal }, 'signal received');
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          resolve();
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+      await daemon.stop();
+      process.exit(0);
+    });
+}
