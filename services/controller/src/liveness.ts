@@ -1,0 +1,28 @@
+import type { HostView } from '@fleetnet/contracts';
+import { laterOf } from './projection/state.ts';
+
+/**
+ * Heartbeats are core NATS, not in any stream, so liveness is laid over the folded view when it is
+ * served rather than folded into it (a rebuild from the streams could never reproduce it).
+ */
+export function withLiveness(view: HostView, lastBeat: string | undefined, nowMs: number, afterSeconds: number): HostView {
+  const lastSeen = laterOf(view.lastSeen, lastBeat);
+  const age = lastSeen === undefined ? Infinity : nowMs - Date.parse(lastSeen);
+  const reachable = age < afterSeconds * 1000;
+  const out: HostView = { ...view, reachable };
+  if (lastSeen !== undefined) out.lastSeen = lastSeen;
+  if (!reachable && !view.retired) {
+    out.conditions = [
+      ...view.conditions,
+      {
+        type: 'Unreachable', status: 'True',
+        reason: lastSeen === undefined ? 'NeverSeen' : 'NoHeartbeat',
+        message: lastSeen === undefined
+          ? 'no heartbeat or report was ever received from this host'
+          : `no heartbeat or report for ${Math.round(age / 1000)} s (limit ${afterSeconds} s)`,
+        since: lastSeen ?? view.registeredAt ?? view.updatedAt,
+      },
+    ];
+  }
+  return out;
+}

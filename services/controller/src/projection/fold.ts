@@ -1,0 +1,294 @@
+import { createDraft, finishDraft, type Draft } from 'immer';
+import { contentHash, EventTypes, parseEvent, parseSubject, type FleetEvent } from '@fleetnet/contracts';
+import { checkIntent, type IntentCheck } from '../intake/check.ts';
+import {
+  desiredVersionOf, laterOf, RECENT_IDS,
+  type HostBase, type PolicyBase, type Projection, type StreamKey,
+} from './state.ts';
+
+/** What a folded event touched, so only those hosts and policies are re-derived. */
+export interface Touched {
+  hosts: string[];
+  policies: string[];
+  /** any host's labels or any policy changed: policy→host matching must be refreshed */
+  matching: boolean;
+  /** for intent messages: whether the intent counted, and why not */
+  verdict?: IntentCheck;
+}
+
+export interface FoldInput {
+  stream: StreamKey;
+  seq: number;
+  subject: string;
+  data: Uint8Array | string;
+  /** when the server stored the message (ms); orders a sync after the desired version it reports on */
+  storedMs?: number;
+}
+
+const newHost = (name: string, time: string): HostBase => ({
+  name, agentLabels: {}, intentLabels: {}, desired: [], syncs: {}, updatedAt: time, seenIds: { intent: [], reports: [] },
+});
+
+function seen(list: string[], id: string): boolean {
+  if (list.includes(id)) return true;
+  list.push(id);
+  if (list.length > RECENT_IDS) list.splice(0, list.length - RECENT_IDS);
+  return false;
+}
+
+function hostDraft(d: Draft<Projection>, name: string, time: string): Draft<HostBase> {
+  const h = (d.hosts[name] ??= newHost(name, time));
+  h.updatedAt = laterOf(h.updatedAt, time)!;
+  return h;
+}
+
+const REPORT_TYPES = {
+  hello: EventTypes.hello,
+  state: EventTypes.stateReported,
+  sync: EventTypes.syncReported,
+} as const;
+
+/** What one message changes: the stream's folded sequence and the entities it replaced. */
+export interface Patch {
+  stream: StreamKey;
+  seq: number;
+  hosts: Record<string, HostBase>;
+  policies: Record<string, PolicyBase>;
+}
+
+/**
+ * Entities are drafted one by one (immer), never the whole record of hosts, so folding one
+ * event costs the same with ten hosts or ten thousand.
+ */
+function entityDrafts<T extends object>(base: Record<string, T>) {
+  const drafts = new Map<string, Draft<T>>();
+  const created = new Map<string, T>();
+  const proxy = new Proxy({} as Record<string, T>, {
+    get(_, key) {
+      if (typeof key !== 'string') return undefined;
+      if (created.has(key)) return created.get(key);
+      let dr = drafts.get(key);
+      if (!dr && base[key]) drafts.set(key, (dr = createDraft(base[key]!)));
+      return dr;
+    },
+    set(_, key, value) {
+      created.set(String(key), value as T);
+      return true;
+    },
+  });
+  const finish = (): Record<string, T> => {
+    const out: Record<string, T> = {};
+    for (const [k, dr] of drafts) {
+      const v = finishDraft(dr) as T;
+      if (v !== base[k]) out[k] = v;
+    }
+    for (const [k, v] of created) out[k] = v;
+    return out;
+  };
+  return { proxy, finish };
+}
+
+/**
+ * The reducer: one stream message in, the changes to the projection out (pure: `state` is not
+ * touched). A message at or below the stream's folded sequence is a replay and changes nothing;
+ * a message that is truncated, of the wrong type for its subject, about another host than its
+ * subject names, a repeated event id, or a sync for a version not stored before it, only
+ * advances the stream's sequence.
+ */
+export function foldPatch(state: Projection, msg: FoldInput): { patch?: Patch; touched: Touched } {
+  const touched: Touched = { hosts: [], policies: [], matching: false };
+  if (msg.seq <= state.seq[msg.stream]) return { touched };
+  const hosts = entityDrafts(state.hosts);
+  const policies = entityDrafts(state.policies);
+  const d = { hosts: hosts.proxy, policies: policies.proxy } as unknown as Draft<Projection>;
+  if (msg.stream === 'intent') foldIntent(d, state, msg, touched);
+  else if (msg.stream === 'desired') foldDesired(d, msg, touched);
+  else foldReport(d, msg, touched);
+  return { patch: { stream: msg.stream, seq: msg.seq, hosts: hosts.finish(), policies: policies.finish() }, touched };
+}
+
+/** The next projection as a new value (copies the entity records: for tests and small states). */
+export function applyPatch(state: Projection, patch: Patch): Projection {
+  return {
+    ...state,
+    seq: { ...state.seq, [patch.stream]: patch.seq },
+    hosts: { ...state.hosts, ...patch.hosts },
+    policies: { ...state.policies, ...patch.policies },
+  };
+}
+
+export function fold(state: Projection, msg: FoldInput): { state: Projection; touched: Touched } {
+  const { patch, touched } = foldPatch(state, msg);
+  return { state: patch ? applyPatch(state, patch) : state, touched };
+}
+
+function foldIntent(d: Draft<Projection>, before: Projection, msg: FoldInput, t: Touched) {
+  const check = checkIntent(before, msg.subject, msg.data);
+  t.verdict = check;
+  if (!check.ok) return;
+  const ev = check.event;
+  switch (ev.type) {
+    case EventTypes.policyUpserted: {
+      const name = ev.data.policy.metadata.name;
+      const existing = d.policies[name];
+      if (existing && seen(existing.recentIds, ev.id)) return;
+      const hash = contentHash(ev.data.policy);
+      if (existing && !existing.deleted && existing.revisions[existing.revision]?.hash === hash) return;
+      const p: Draft<PolicyBase> = existing ?? (d.policies[name] = {
+        name, revision: 0, revisions: {}, deleted: false, createdAt: ev.time, updatedAt: ev.time,
+        paused: false, timeouts: {}, recentIds: [ev.id],
+      });
+      p.revision += 1;
+      p.revisions[p.revision] = { policy: ev.data.policy as never, hash, time: ev.time };
+      if (p.deleted) p.createdAt = ev.time;
+      p.deleted = false;
+      p.updatedAt = ev.time;
+      clearPins(d, before, t);
+      t.policies.push(name);
+      t.matching = true;
+      return;
+    }
+    case EventTypes.policyDeleted: {
+      const p = d.policies[ev.data.name]!;
+      if (seen(p.recentIds, ev.id)) return;
+      p.deleted = true;
+      p.updatedAt = ev.time;
+      clearPins(d, before, t);
+      t.policies.push(p.name);
+      t.matching = true;
+      return;
+    }
+    case EventTypes.rolloutPaused:
+    case EventTypes.rolloutResumed: {
+      const p = d.policies[ev.data.policy]!;
+      if (seen(p.recentIds, ev.id)) return;
+      p.paused = ev.type === EventTypes.rolloutPaused;
+      if (p.paused) p.pausedAt = ev.time;
+      else delete p.pausedAt;
+      p.updatedAt = ev.time;
+      t.policies.push(p.name);
+      return;
+    }
+    case EventTypes.rolloutHostTimedOut: {
+      const p = d.policies[ev.data.policy]!;
+      if (seen(p.recentIds, ev.id)) return;
+      const key = `${ev.data.revision}/${ev.data.host}`;
+      if (!p.timeouts[key]) p.timeouts[key] = { version: ev.data.version, afterSeconds: ev.data.afterSeconds, time: ev.time };
+      t.policies.push(p.name);
+      return;
+    }
+    case EventTypes.hostLabeled: {
+      if (d.hosts[ev.data.host]?.seenIds.intent.includes(ev.id)) return;
+      const h = hostDraft(d, ev.data.host, ev.time);
+      seen(h.seenIds.intent, ev.id);
+      for (const [k, v] of Object.entries(ev.data.set ?? {})) h.intentLabels[k] = v;
+      for (const k of ev.data.remove ?? []) h.intentLabels[k] = null;
+      delete h.pin;
+      t.hosts.push(h.name);
+      t.matching = true;
+      return;
+    }
+    case EventTypes.hostRollbackRequested: {
+      if (d.hosts[ev.data.host]?.seenIds.intent.includes(ev.id)) return;
+      const h = hostDraft(d, ev.data.host, ev.time);
+      seen(h.seenIds.intent, ev.id);
+      h.pin = { toVersion: ev.data.toVersion, eventId: ev.id };
+      t.hosts.push(h.name);
+      return;
+    }
+    case EventTypes.hostRetired: {
+      if (d.hosts[ev.data.host]?.seenIds.intent.includes(ev.id)) return;
+      const h = hostDraft(d, ev.data.host, ev.time);
+      seen(h.seenIds.intent, ev.id);
+      h.retiredAt = laterOf(h.retiredAt, ev.time)!;
+      t.hosts.push(h.name);
+      t.matching = true;
+      return;
+    }
+  }
+}
+
+/** A pin lasts until the next policy change: after that the policies speak again. */
+function clearPins(d: Draft<Projection>, before: Projection, t: Touched) {
+  for (const [name, h] of Object.entries(before.hosts)) {
+    if (h.pin) {
+      delete d.hosts[name]!.pin;
+      t.hosts.push(name);
+    }
+  }
+}
+
+function foldDesired(d: Draft<Projection>, msg: FoldInput, t: Touched) {
+  const sub = parseSubject(msg.subject);
+  if (sub?.kind !== 'desired') return;
+  const p = parseEvent(msg.data, [EventTypes.desiredPublished]);
+  if (!p.ok) return;
+  const ev = p.event as FleetEvent<typeof EventTypes.desiredPublished>;
+  if (ev.data.host !== sub.name || ev.subject !== msg.subject) return;
+  const h = hostDraft(d, sub.name, ev.time);
+  if (ev.data.version <= desiredVersionOf(h as HostBase)) return;
+  h.desired.push({
+    id: ev.id, version: ev.data.version, seq: msg.seq, storedMs: msg.storedMs ?? 0, time: ev.time, sources: ev.data.sources, contentHash: ev.data.contentHash,
+    ...(ev.data.reason !== undefined ? { reason: ev.data.reason } : {}),
+    ...(ev.data.rollbackOf !== undefined ? { rollbackOf: ev.data.rollbackOf } : {}),
+  });
+  h.lastDesired = {
+    state: ev.data.state,
+    ...(ev.data.probes ? { probes: ev.data.probes } : {}),
+    ...(ev.data.enforce !== undefined ? { enforce: ev.data.enforce } : {}),
+  } as never;
+  t.hosts.push(h.name);
+}
+
+function foldReport(d: Draft<Projection>, msg: FoldInput, t: Touched) {
+  const sub = parseSubject(msg.subject);
+  if (!sub || !(sub.kind in REPORT_TYPES)) return;
+  const type = REPORT_TYPES[sub.kind as keyof typeof REPORT_TYPES];
+  const p = parseEvent(msg.data, [type]);
+  if (!p.ok) return;
+  const ev = p.event as FleetEvent<typeof type>;
+  // A host may only speak for itself: the subject (which NATS permissions bind to the host's user)
+  // and the envelope must both name it.
+  if (ev.data.host !== sub.name || ev.subject !== msg.subject) return;
+  const existing = d.hosts[sub.name];
+  if (existing?.seenIds.reports.includes(ev.id)) return;
+  // A sync counts only for a version that was stored before it: whatever order the streams are
+  // folded in (live, or desired-first in a rebuild), the same syncs count.
+  if (ev.type === EventTypes.syncReported) {
+    const published = existing?.desired.find((x) => x.version === ev.data.version);
+    if (!published || published.storedMs > (msg.storedMs ?? Infinity)) return;
+  }
+  const h = hostDraft(d, sub.name, ev.time);
+  if (seen(h.seenIds.reports, ev.id)) return;
+  h.lastSeen = laterOf(h.lastSeen, ev.time);
+  switch (ev.type) {
+    case EventTypes.hello:
+      h.agentLabels = ev.data.labels;
+      h.facts = ev.data.facts as never;
+      h.agentVersion = ev.data.agentVersion;
+      h.registeredAt ??= ev.time;
+      h.helloAt = laterOf(h.helloAt, ev.time);
+      t.matching = true;
+      break;
+    case EventTypes.stateReported:
+      h.actual = ev.data.state as never;
+      break;
+    case EventTypes.syncReported: {
+      const s = ev.data;
+      h.syncs[s.version] = {
+        id: ev.id, phase: s.phase, time: ev.time,
+        ...(s.inSync !== undefined ? { inSync: s.inSync } : {}),
+        ...(s.error ? { error: s.error } : {}),
+      };
+      if (!h.lastSync || s.version >= h.lastSync.version) {
+        h.lastSync = {
+          version: s.version, results: (s.results ?? []) as never,
+          ...(s.inSync !== undefined ? { inSync: s.inSync } : {}),
+          ...(s.timings ? { timings: s.timings } : {}),
+        };
+      }
+      break;
+    }
+  }
+  t.hosts.push(h.name);
+}

@@ -1,0 +1,114 @@
+import type { IntentCheck } from '../intake/check.ts';
+import { LabelIndex } from '../label-index.ts';
+import { deriveRollout } from '../rollout/view.ts';
+import { foldPatch, type FoldInput } from './fold.ts';
+import { effectiveLabels, isRetired, type HostBase, type Projection, emptyProjection } from './state.ts';
+import { hostCompileView, hostView, policyView } from './views.ts';
+
+export interface FlushResult {
+  hosts: string[];
+  policies: string[];
+}
+
+/**
+ * Holds the projection and what changed since the last flush. `apply` folds (cheap, per message);
+ * `flush` re-derives the views of what was touched (per batch), using the label index so a policy
+ * change looks only at the hosts its selector can take.
+ */
+export class Projector {
+  state: Projection;
+  readonly index = new LabelIndex();
+  private dirtyHosts = new Set<string>();
+  private dirtyPolicies = new Set<string>();
+
+  /** The projector owns its state: entity records are updated in place, entities themselves are immutable. */
+  constructor(initial: Projection = emptyProjection()) {
+    this.state = structuredClone(initial);
+    for (const h of Object.values(initial.hosts)) if (!isRetired(h)) this.index.set(h.name, effectiveLabels(h));
+  }
+
+  /** intent sequence → whether it counted; read by the intake to publish rejections */
+  readonly verdicts = new Map<number, IntentCheck>();
+
+  apply(msg: FoldInput): void {
+    const { patch, touched } = foldPatch(this.state, msg);
+    if (!patch) return;
+    this.state.seq[patch.stream] = patch.seq;
+    Object.assign(this.state.hosts, patch.hosts);
+    Object.assign(this.state.policies, patch.policies);
+    if (touched.verdict) {
+      this.verdicts.set(msg.seq, touched.verdict);
+      if (this.verdicts.size > 10_000) this.verdicts.delete(this.verdicts.keys().next().value!);
+    }
+    for (const h of touched.hosts) this.dirtyHosts.add(h);
+    for (const p of touched.policies) this.dirtyPolicies.add(p);
+  }
+
+  get dirty(): boolean {
+    return this.dirtyHosts.size > 0 || this.dirtyPolicies.size > 0;
+  }
+
+  flush(): FlushResult {
+    const hosts = this.dirtyHosts;
+    const policies = this.dirtyPolicies;
+    this.dirtyHosts = new Set();
+    this.dirtyPolicies = new Set();
+    if (!hosts.size && !policies.size) return { hosts: [], policies: [] };
+    const s = this.state;
+    for (const name of hosts) {
+      const h = s.hosts[name];
+      if (!h || isRetired(h)) this.index.remove(name);
+      else this.index.set(name, effectiveLabels(h));
+    }
+    const matched = new Map<string, string[]>();
+    const matchOf = (p: string) => {
+      let m = matched.get(p);
+      if (!m) {
+        const pol = s.policies[p]!;
+        m = pol.deleted ? [] : this.index.select(pol.revisions[pol.revision]!.policy.spec.hostSelector);
+        matched.set(p, m);
+      }
+      return m;
+    };
+    for (const p of policies) {
+      for (const h of s.views.policies[p]?.matchedHosts ?? []) hosts.add(h);
+      for (const h of matchOf(p)) hosts.add(h);
+    }
+    const compile: Record<string, ReturnType<typeof hostCompileView>> = {};
+    const views: Record<string, ReturnType<typeof hostView>> = {};
+    for (const name of hosts) {
+      const h = s.hosts[name];
+      if (!h) continue;
+      const c = hostCompileView(s, h);
+      for (const p of s.views.compile[name]?.policies ?? []) policies.add(p);
+      for (const p of c.policies) policies.add(p);
+      compile[name] = c;
+    }
+    // Host views read conflicts of this host only; policy views read every matched host's conflicts.
+    Object.assign(s.views.compile, compile);
+    const withCompile = s;
+    for (const name of hosts) {
+      const h = withCompile.hosts[name];
+      if (h) views[name] = hostView(withCompile, h, withCompile.views.compile[name]);
+    }
+    const pviews: Record<string, ReturnType<typeof policyView>> = {};
+    const rviews: Record<string, ReturnType<typeof deriveRollout> | null> = {};
+    for (const p of policies) {
+      const pol = withCompile.policies[p];
+      if (!pol) continue;
+      const m = matchOf(p);
+      const rollout = pol.deleted
+        ? undefined
+        : deriveRollout(pol, m.map((n) => withCompile.hosts[n]!).filter((h: HostBase) => h.registeredAt !== undefined));
+      rviews[p] = rollout ?? null;
+      pviews[p] = policyView(withCompile, pol, m, rollout);
+    }
+    Object.assign(s.views.hosts, views);
+    Object.assign(s.views.policies, pviews);
+    for (const [n, v] of Object.entries(rviews)) {
+      if (v) s.views.rollouts[n] = v;
+      else delete s.views.rollouts[n];
+    }
+    return { hosts: [...hosts], policies: [...policies] };
+  }
+}

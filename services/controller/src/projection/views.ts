@@ -1,0 +1,140 @@
+import type { Condition, HistoryEntry, HostView, PolicyView, RolloutView } from '@fleetnet/contracts';
+import { compileHost, type PolicyAt } from '../compile.ts';
+import { matchesSelector } from '../selector.ts';
+import {
+  desiredVersionOf, effectiveLabels, isRetired, laterOf,
+  type HostBase, type HostCompileView, type PolicyBase, type Projection,
+} from './state.ts';
+
+/** The policies (at their current revision) whose selector takes this host. */
+export function matchingPolicies(state: Projection, host: HostBase): PolicyAt[] {
+  if (isRetired(host)) return [];
+  const labels = effectiveLabels(host);
+  const out: PolicyAt[] = [];
+  for (const p of Object.values(state.policies)) {
+    if (p.deleted) continue;
+    const rev = p.revisions[p.revision]!;
+    if (matchesSelector(rev.policy.spec.hostSelector, labels)) out.push({ name: p.name, revision: p.revision, policy: rev.policy });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** Conflicts and unresolved NIC matches of the fully rolled-out target, for conditions. */
+export function hostCompileView(state: Projection, host: HostBase): HostCompileView {
+  const policies = matchingPolicies(state, host);
+  const c = compileHost(host.facts, policies);
+  return { policies: policies.map((p) => p.name), conflicts: c.conflicts, unresolved: c.unresolved };
+}
+
+const policyTime = (state: Projection, names: readonly string[]) =>
+  names.reduce<string | undefined>((t, n) => laterOf(t, state.policies[n]?.updatedAt), undefined) ?? '';
+
+export function hostView(state: Projection, host: HostBase, compile: HostCompileView | undefined): HostView {
+  const desiredVersion = desiredVersionOf(host);
+  const versions = Object.keys(host.syncs).map(Number);
+  const reportedVersion = versions.length ? Math.max(...versions) : 0;
+  const applied = versions.filter((v) => host.syncs[v]!.phase === 'Applied');
+  const reported = host.syncs[reportedVersion];
+  let phase: HostView['phase'] = 'Unknown';
+  if (desiredVersion > 0) phase = reportedVersion < desiredVersion ? 'Pending' : reported!.phase;
+  let inSync: boolean | null = null;
+  if (desiredVersion > 0 && reportedVersion === desiredVersion) inSync = reported!.inSync ?? reported!.phase === 'Applied';
+  const conditions: Condition[] = [];
+  for (const c of compile?.conflicts ?? []) {
+    conditions.push({
+      type: 'Conflict', status: 'True', reason: 'EqualPriorityDisagree',
+      message: `${c.path}: policies ${c.policies.join(', ')} have equal priority and set different values; neither is applied`,
+      since: policyTime(state, c.policies),
+    });
+  }
+  for (const u of compile?.unresolved ?? []) {
+    conditions.push({
+      type: 'Unresolved', status: 'True', reason: 'NicNotFound',
+      message: `policy ${u.policy}: ${u.path}: ${u.message}`, since: policyTime(state, [u.policy]),
+    });
+  }
+  const last = host.desired[host.desired.length - 1];
+  const view: HostView = {
+    name: host.name,
+    labels: effectiveLabels(host),
+    desiredVersion,
+    appliedVersion: applied.length ? Math.max(...applied) : 0,
+    reportedVersion,
+    phase,
+    inSync,
+    results: host.lastSync?.results ?? [],
+    sources: last?.sources ?? [],
+    conditions,
+    reachable: true,
+    retired: isRetired(host),
+    updatedAt: host.updatedAt,
+  };
+  if (host.facts) view.facts = host.facts;
+  if (host.agentVersion !== undefined) view.agentVersion = host.agentVersion;
+  if (host.lastSeen !== undefined) view.lastSeen = host.lastSeen;
+  if (reported?.error) view.lastError = reported.error;
+  if (host.lastSync?.timings) view.timings = host.lastSync.timings;
+  if (host.registeredAt !== undefined) view.registeredAt = host.registeredAt;
+  if (host.actual) view.actual = host.actual;
+  return view;
+}
+
+export function historyOf(host: HostBase): HistoryEntry[] {
+  const newest = desiredVersionOf(host);
+  return host.desired.map((d) => {
+    const s = host.syncs[d.version];
+    const e: HistoryEntry = {
+      version: d.version, time: d.time, sources: d.sources, contentHash: d.contentHash,
+      outcome: s ? s.phase : d.version < newest ? 'Superseded' : 'Pending',
+    };
+    if (d.reason !== undefined) e.reason = d.reason;
+    if (d.rollbackOf !== undefined) e.rollbackOf = d.rollbackOf;
+    if (s?.error) e.error = s.error;
+    return e;
+  });
+}
+
+export function policyView(
+  state: Projection, policy: PolicyBase, matched: string[], rollout: RolloutView | undefined,
+): PolicyView {
+  const conditions: Condition[] = [];
+  if (!policy.deleted) {
+    const conflicts = new Map<string, string[]>();
+    for (const h of matched) {
+      for (const c of state.views.compile[h]?.conflicts ?? []) {
+        if (!c.policies.includes(policy.name)) continue;
+        const key = `${c.path} with ${c.policies.filter((p) => p !== policy.name).join(', ')}`;
+        conflicts.set(key, [...(conflicts.get(key) ?? []), h]);
+      }
+    }
+    if (conflicts.size) {
+      const parts = [...conflicts].map(([k, hosts]) => `${k} on ${hosts.length} host(s) (${hosts.slice(0, 5).join(', ')}${hosts.length > 5 ? ', ...' : ''})`);
+      const others = [...new Set([...conflicts.keys()].flatMap((k) => k.split(' with ')[1]!.split(', ')))];
+      conditions.push({
+        type: 'Conflict', status: 'True', reason: 'EqualPriorityDisagree',
+        message: `equal priority, different values: ${parts.join('; ')}`,
+        since: policyTime(state, [policy.name, ...others]),
+      });
+    }
+    if (rollout?.state === 'Halted') {
+      conditions.push({
+        type: 'Halted', status: 'True', reason: 'FailureThresholdReached',
+        message: `rollout of revision ${rollout.revision} halted: ${rollout.failures.map((f) => `${f.host}: ${f.reason}`).join('; ')}`,
+        since: rollout.failures.map((f) => rollout.hosts[f.host]?.finishedAt).reduce<string | undefined>(laterOf, undefined) ?? rollout.updatedAt,
+      });
+    }
+    if (policy.paused) {
+      conditions.push({ type: 'Paused', status: 'True', reason: 'PausedByOperator', message: 'rollout paused', since: policy.pausedAt ?? policy.updatedAt });
+    }
+  }
+  return {
+    name: policy.name,
+    revision: policy.revision,
+    policy: policy.revisions[policy.revision]!.policy,
+    matchedHosts: matched,
+    conditions,
+    deleted: policy.deleted,
+    createdAt: policy.createdAt,
+    updatedAt: policy.updatedAt,
+  };
+}
