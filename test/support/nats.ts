@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killPid, onExit } from './cleanup.ts';
-import { freePort, sleep, waitFor } from './ports.ts';
+import { freePort, waitFor } from './ports.ts';
 
 /** A real nats-server with JetStream on a free loopback port and a temporary store directory. */
 export interface NatsServer {
@@ -85,7 +85,9 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const done = new Promise<void>((r) => c.once('exit', () => r()));
     killPid(c.pid, signal);
-    await Promise.race([done, sleep(10_000)]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
   };
   await launch();
   return {

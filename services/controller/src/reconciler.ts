@@ -92,7 +92,7 @@ export class ReconcilerService {
     for (const p of policies) {
       const view = s.views.rollouts[p];
       if (!view) continue;
-      for (const h of planAdmissions(view)) {
+      for (const h of planAdmissions(view, (n) => s.hosts[n]?.pin !== undefined)) {
         if (!admitted.has(h)) admitted.set(h, new Set());
         admitted.get(h)!.add(p);
         hosts.add(h);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeEvent, EventTypes, makeEvent, subjects, type HostNetworkPolicy } from '@fleetnet/contracts';
-import { firstDifference } from './diff.ts';
+import { firstDifference } from './first-difference.ts';
 import { fold, type FoldInput } from '../src/projection/fold.ts';
 import { Projector } from '../src/projection/projector.ts';
 import { emptyProjection } from '../src/projection/state.ts';
@@ -135,6 +135,29 @@ test('interleaving of the three streams does not change the result', () => {
   assert.is(live.views.hosts.h1!.phase, 'Failed');
   assert.is(live.views.hosts.h1!.appliedVersion, 1);
   assert.is(live.views.rollouts.web!.state, 'Halted');
+});
+
+test('rollback pin lasts until the next policy change; a retired host leaves every policy until it says hello again', () => {
+  const s = new Streams();
+  s.upsert(pol('web', 1500));
+  s.hello('h1', { role: 'web' });
+  s.desired('h1', 1, 1500);
+  s.desired('h1', 2, 9000);
+  const hs = subjects.intentHost('h1');
+  s.add('intent', hs, encodeEvent(makeEvent(EventTypes.hostRollbackRequested, 'op', hs, { host: 'h1', toVersion: 1 }, { time: time() })));
+  let st = run(s.all);
+  assert.equal(st.hosts.h1!.pin?.toVersion, 1);
+  s.upsert(pol('web', 1400));
+  st = run(s.all);
+  assert.is(st.hosts.h1!.pin, undefined, 'a new policy revision lifts the pin');
+  s.add('intent', hs, encodeEvent(makeEvent(EventTypes.hostRetired, 'op', hs, { host: 'h1' }, { time: time() })));
+  st = run(s.all);
+  assert.ok(st.views.hosts.h1!.retired);
+  assert.equal(st.views.policies.web!.matchedHosts, []);
+  s.hello('h1', { role: 'web' });
+  st = run(s.all);
+  assert.not.ok(st.views.hosts.h1!.retired);
+  assert.equal(st.views.policies.web!.matchedHosts, ['h1']);
 });
 
 test.run();

@@ -9,7 +9,7 @@ import {
   agents, api, client, controller, hello, labelHost, policy, startNats, sync, upsertPolicy, waitFor,
   type Client, type NatsServer,
 } from './support.ts';
-import { firstDifference } from './diff.ts';
+import { firstDifference } from './first-difference.ts';
 import { rebuildFromStreams } from '../src/projection/rebuild.ts';
 import type { RunningController } from '../src/index.ts';
 

@@ -39,6 +39,8 @@ test('capacity is maxUnavailable minus hosts in progress, derived from the hosts
   assert.equal(planAdmissions(v), ['h1']);
   v = deriveRollout(p, hosts(['progress', 'progress', 'pending', 'pending']));
   assert.equal(planAdmissions(v), []);
+  v = deriveRollout(p, hosts(['pending', 'pending', 'pending', 'pending']));
+  assert.equal(planAdmissions(v, (h) => h === 'h0'), ['h1', 'h2'], 'a held host does not take a slot');
   v = deriveRollout(p, hosts(['ok', 'ok', 'ok', 'ok']));
   assert.is(v.state, 'Complete');
   assert.equal(v.counts, { total: 4, pending: 0, inProgress: 0, succeeded: 4, failed: 0 });

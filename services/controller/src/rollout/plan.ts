@@ -5,7 +5,7 @@ import type { RolloutView } from '@fleetnet/contracts';
  * the view counts them right now; canaries go first and alone until every canary succeeded;
  * a halted or paused rollout starts nobody.
  */
-export function planAdmissions(view: RolloutView): string[] {
+export function planAdmissions(view: RolloutView, held: (host: string) => boolean = () => false): string[] {
   if (view.state !== 'Progressing') return [];
   const slots = view.maxUnavailable - view.counts.inProgress;
   if (slots <= 0) return [];
@@ -13,7 +13,8 @@ export function planAdmissions(view: RolloutView): string[] {
   const canaries = names.filter((n) => view.hosts[n]!.canary);
   const canariesDone = canaries.every((n) => view.hosts[n]!.phase === 'Succeeded');
   const pool = canariesDone ? names : canaries;
-  return pool.filter((n) => view.hosts[n]!.phase === 'Pending').slice(0, slots);
+  // A held host (pinned by a rollback) cannot take the revision now; it must not hold a slot either.
+  return pool.filter((n) => view.hosts[n]!.phase === 'Pending' && !held(n)).slice(0, slots);
 }
 
 /** Hosts in progress for longer than the timeout allows, to be recorded as timed out. */
