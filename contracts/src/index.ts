@@ -16,3 +16,4 @@ export * from './hash.ts';
 export * from './nic-select.ts';
 export * from './yaml.ts';
 export * from './json-schemas.ts';
+export * from './selector.ts';

@@ -4,7 +4,7 @@ import { examples, globals, type Ctx } from '../context.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { parseFormat, render } from '../output/format.ts';
 import { hostsTable, policiesTable, rolloutsTable } from '../output/views.ts';
-import { parseSelector } from '../selector.ts';
+import { parseSelectorArg as parseSelector } from '../selector-arg.ts';
 
 export const RESOURCE_KINDS: Record<string, 'hosts' | 'policies' | 'rollouts'> = {
   host: 'hosts', hosts: 'hosts', policy: 'policies', policies: 'policies', rollout: 'rollouts', rollouts: 'rollouts',

@@ -6,7 +6,8 @@ import { examples, globals, type Ctx } from '../context.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { parseFormat, type OutputFormat } from '../output/format.ts';
 import { hostsTable } from '../output/views.ts';
-import { parseSelector, selectorMatches } from '../selector.ts';
+import { matchesSelector as selectorMatches } from '@fleetnet/contracts';
+import { parseSelectorArg as parseSelector } from '../selector-arg.ts';
 import type { LabelSelector } from '@fleetnet/contracts';
 
 /** Subjects of the three streams; watched live with core subscriptions, which need no consumer rights. */

@@ -13,7 +13,7 @@ import { StreamSubjects } from '@fleetnet/contracts';
 
 export type { ControllerOptions } from './config.ts';
 export { rebuildFromStreams } from './projection/rebuild.ts';
-export { parseSelector, matchesSelector } from './selector.ts';
+export { parseSelector, matchesSelector } from '@fleetnet/contracts';
 
 export interface RunningController {
   app: INestMicroservice;

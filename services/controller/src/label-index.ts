@@ -1,5 +1,5 @@
 import type { LabelSelector, Labels } from '@fleetnet/contracts';
-import { matchesSelector } from './selector.ts';
+import { matchesSelector } from '@fleetnet/contracts';
 
 /**
  * Labels → hosts. A selector is answered from the smallest candidate set its positive terms give

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { matchesSelector, parseSelector, SelectorSyntaxError } from '../src/selector.ts';
+import { matchesSelector, parseSelector, SelectorSyntaxError } from '@fleetnet/contracts';
 import { LabelIndex } from '../src/label-index.ts';
 
 const L = { role: 'web', zone: 'a', gpu: 'yes' };

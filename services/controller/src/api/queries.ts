@@ -5,7 +5,7 @@ import {
 import { compileHost, type PolicyAt } from '../compile.ts';
 import { desiredVersionOf, isRetired, type HostBase, type Projection } from '../projection/state.ts';
 import { historyOf, matchingPolicies } from '../projection/views.ts';
-import { matchesSelector, parseSelector, SelectorSyntaxError } from '../selector.ts';
+import { matchesSelector, parseSelector, SelectorSyntaxError } from '@fleetnet/contracts';
 import { actualChanges, desiredChanges } from './changes.ts';
 import { ApiFailure } from './errors.ts';
 

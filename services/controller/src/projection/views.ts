@@ -1,6 +1,6 @@
 import type { Condition, HistoryEntry, HostView, PolicyView, RolloutView } from '@fleetnet/contracts';
 import { compileHost, type PolicyAt } from '../compile.ts';
-import { matchesSelector } from '../selector.ts';
+import { matchesSelector } from '@fleetnet/contracts';
 import {
   desiredVersionOf, effectiveLabels, isRetired, laterOf,
   type HostBase, type HostCompileView, type PolicyBase, type Projection,

@@ -1,4 +1,4 @@
-import type { LabelSelector, Labels } from '@fleetnet/contracts';
+import type { LabelSelector, Labels } from './policy.ts';
 
 /**
  * Kubernetes label selector semantics: every matchLabels entry and every expression must hold;
