@@ -51,7 +51,7 @@ export function registerApply(program: Command, ctx: Ctx) {
     .requiredOption('-f, --filename <path>', 'policy file, directory of .yaml/.yml/.json files, or - for stdin (repeatable)', collect)
     .option('--wait', 'follow the rollout until it completes (exit 0), halts or fails (exit 1) or --timeout passes (exit 3)')
     .addHelpText('after', examples(
-      'fleetnet apply -f deploy/examples/storage-vlan.yaml',
+      'fleetnet apply -f deploy/examples/demo/20-storage-ovs-bond-vlan.yaml',
       'fleetnet apply -f policies/ --wait --timeout 5m',
       'cat policy.yaml | fleetnet apply -f -',
     ))

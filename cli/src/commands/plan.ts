@@ -27,7 +27,7 @@ export function registerPlan(program: Command, ctx: Ctx) {
     .description('show what applying would do: matched hosts and per-host interface changes (publishes nothing)')
     .requiredOption('-f, --filename <path>', 'policy file, directory, or - for stdin (repeatable)', collect)
     .option('-o, --output <format>', 'table|json|yaml', 'table')
-    .addHelpText('after', examples('fleetnet plan -f deploy/examples/storage-vlan.yaml', 'fleetnet plan -f policies/ -o json'))
+    .addHelpText('after', examples('fleetnet plan -f deploy/examples/demo/20-storage-ovs-bond-vlan.yaml', 'fleetnet plan -f policies/ -o json'))
     .action(async (opts: { filename: string[]; output: string }, cmd: Command) => {
       const format = parseFormat(opts.output);
       const loaded = loadOrFail(opts.filename);
