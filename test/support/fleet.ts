@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { HostNetworkPolicy, HostView, Labels } from '@fleetnet/contracts';
 import { EventTypes, makeEvent, subjects } from '@fleetnet/contracts';
@@ -50,6 +51,8 @@ export interface FleetOptions {
   logLevel?: string;
   /** extra environment for agent processes (e.g. crash hooks) */
   agentEnv?: Record<string, string>;
+  /** false: the caller runs the controller (e.g. in its own process, to compare its projection) */
+  controller?: boolean;
 }
 
 /** A child process whose output goes to a log file; stopped by pid only. */
@@ -249,8 +252,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     cleanups.push(async () => {
       await controller?.stop('SIGTERM', 5000);
     });
-    say('starting the controller');
-    await startController();
+    if (opts.controller !== false) {
+      say('starting the controller');
+      await startController();
+    }
 
     say(`starting ${hosts.length} agents (fleetnet-agent run, each inside its host namespace)`);
     await Promise.all(hosts.map((h) => h.startAgent()));
@@ -308,4 +313,13 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     await stop();
     throw e;
   }
+}
+
+/**
+ * One link as the kernel of a fleet host sees it (`ip -j -d link show`), or undefined. Async, since
+ * the relay that carries the agents' NATS traffic runs in the caller's event loop.
+ */
+export async function kernelLink(h: FleetHost, name: string): Promise<{ ifname: string; mtu: number; master?: string } | undefined> {
+  const out = await promisify(execFile)('ip', ['-n', h.ns.name, '-j', '-d', 'link', 'show', name]).catch(() => ({ stdout: '[]' }));
+  return (JSON.parse(out.stdout || '[]') as { ifname: string; mtu: number; master?: string }[])[0];
 }
