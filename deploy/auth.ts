@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { assertName, Streams, subjects } from '@fleetnet/contracts';
 
 /**
@@ -61,4 +64,27 @@ export function authorizationConfig(auth: FleetAuth): string {
     ...Object.entries(auth.hosts).map(([host, c]) => userBlock(c, agentPermissions(host))),
   ];
   return `authorization {\n  users = [\n${users.join(',\n')}\n  ]\n}\n`;
+}
+
+/** Fresh random passwords for the controller, the operators and every host (re-running rotates them). */
+export function newFleetAuth(hosts: readonly string[]): FleetAuth {
+  const secret = () => randomBytes(18).toString('base64url');
+  return {
+    controller: { user: 'fleetnet-controller', password: secret() },
+    operator: { user: 'fleetnet-operator', password: secret() },
+    hosts: Object.fromEntries(hosts.map((h) => [assertName(h, 'host name'), { user: `agent-${h}`, password: secret() }])),
+  };
+}
+
+/**
+ * Writes `<out>/nats-auth.conf` and `<out>/creds/<user>.json` ({user, password}: what every
+ * `--creds` of agent, controller and CLI reads), all mode 0600. Returns the paths.
+ */
+export function writeFleetAuth(auth: FleetAuth, out: string): { conf: string; creds: (c: Credentials) => string } {
+  mkdirSync(join(out, 'creds'), { recursive: true, mode: 0o700 });
+  const conf = join(out, 'nats-auth.conf');
+  writeFileSync(conf, authorizationConfig(auth), { mode: 0o600 });
+  const creds = (c: Credentials) => join(out, 'creds', `${c.user}.json`);
+  for (const c of [auth.controller, auth.operator, ...Object.values(auth.hosts)]) writeFileSync(creds(c), `${JSON.stringify(c)}\n`, { mode: 0o600 });
+  return { conf, creds };
 }

@@ -7,11 +7,9 @@
  * ({ user, password }), all mode 0600. Re-running rotates every password.
  */
 import { Command } from 'commander';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nameProblem } from '@fleetnet/contracts';
-import { authorizationConfig, type FleetAuth } from './auth.ts';
+import { newFleetAuth, writeFleetAuth } from './auth.ts';
 
 const program = new Command('gen-auth')
   .requiredOption('--hosts <list>', 'comma-separated host names')
@@ -24,15 +22,5 @@ if (bad.length) {
   for (const b of bad) console.error(`gen-auth: ${b}`);
   process.exit(2);
 }
-const secret = () => randomBytes(18).toString('base64url');
-const auth: FleetAuth = {
-  controller: { user: 'fleetnet-controller', password: secret() },
-  operator: { user: 'fleetnet-operator', password: secret() },
-  hosts: Object.fromEntries(hosts.map((h) => [h, { user: `agent-${h}`, password: secret() }])),
-};
-mkdirSync(join(opts.out, 'creds'), { recursive: true, mode: 0o700 });
-writeFileSync(join(opts.out, 'nats-auth.conf'), authorizationConfig(auth), { mode: 0o600 });
-for (const c of [auth.controller, auth.operator, ...Object.values(auth.hosts)]) {
-  writeFileSync(join(opts.out, 'creds', `${c.user}.json`), `${JSON.stringify(c)}\n`, { mode: 0o600 });
-}
-console.log(`wrote ${join(opts.out, 'nats-auth.conf')} and ${hosts.length + 2} credential files`);
+const { conf } = writeFleetAuth(newFleetAuth(hosts), opts.out);
+console.log(`wrote ${conf} and ${hosts.length + 2} credential files in ${join(opts.out, 'creds')}`);

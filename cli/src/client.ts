@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, errors, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import {
-  encodeEvent, subjects, Streams, InvalidNameError,
-  type ApiMethod, type ApiRequest, type ApiResponse, type FleetEvent,
+  encodeEvent, readCredentials, subjects, Streams, InvalidNameError,
+  type ApiMethod, type NatsCredentials, type ApiRequest, type ApiResponse, type FleetEvent,
 } from '@fleetnet/contracts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { parseDuration } from './output/time.ts';
@@ -92,15 +91,13 @@ function publishError(server: string, subject: string, e: unknown): CliError {
 export async function connectClient(opts: GlobalOptions, extra: { reconnect?: boolean } = {}): Promise<Client> {
   const server = serverOf(opts);
   const timeoutMs = timeoutOf(opts);
-  let authenticator;
+  let creds: NatsCredentials | undefined;
   if (opts.creds) {
-    let text: Uint8Array;
     try {
-      text = readFileSync(opts.creds);
+      creds = readCredentials(opts.creds);
     } catch (e) {
-      throw new CliError(`cannot read --creds ${opts.creds}: ${(e as Error).message}`, ExitCode.invalid);
+      throw new CliError(`--creds ${(e as Error).message}`, ExitCode.invalid);
     }
-    authenticator = credsAuthenticator(text);
   }
   let nc: NatsConnection;
   try {
@@ -110,7 +107,8 @@ export async function connectClient(opts: GlobalOptions, extra: { reconnect?: bo
       timeout: Math.min(timeoutMs, 10_000),
       reconnect: extra.reconnect ?? false,
       maxReconnectAttempts: extra.reconnect ? -1 : 0,
-      ...(authenticator ? { authenticator } : {}),
+      ...(creds?.kind === 'password' ? { user: creds.user, pass: creds.password } : {}),
+      ...(creds?.kind === 'jwt' ? { authenticator: credsAuthenticator(creds.creds) } : {}),
     });
   } catch (e) {
     throw connectError(server, e);

@@ -20,7 +20,7 @@ export function buildProgram(ctx = defaultCtx()): Command {
   const program = new Command('fleetnet')
     .description('declare the network of a fleet of Linux hosts and see, per host and property, whether it holds')
     .option('--server <url>', `NATS server URL(s), comma separated (env FLEETNET_SERVER, default ${DEFAULT_SERVER})`)
-    .option('--creds <file>', 'NATS credentials file (.creds) to connect with')
+    .option('--creds <file>', 'NATS credentials: JSON {"user","password"} from deploy/gen-auth.ts, or a NATS .creds file')
     .option('--timeout <duration>', 'how long to wait for the server, e.g. 30s, 2m (default 10s; apply --wait: 10m)')
     .helpCommand(true)
     .showSuggestionAfterError(true)

@@ -93,7 +93,7 @@ test('exit 5: nothing listens on --server (flag and FLEETNET_SERVER)', async () 
 test('exit 5: a missing --creds file is exit 2, not a crash', async () => {
   const r = await runCli(['get', 'hosts', '--server', nats.url, '--creds', '/nonexistent/user.creds']);
   assert.is(r.code, 2);
-  assert.match(r.stderr, 'cannot read --creds /nonexistent/user.creds');
+  assert.match(r.stderr, '--creds /nonexistent/user.creds: cannot read: no such file');
 });
 
 test('exit 6: NATS is up but no controller answers (queries and publishes)', async () => {

@@ -17,3 +17,4 @@ export * from './nic-select.ts';
 export * from './yaml.ts';
 export * from './json-schemas.ts';
 export * from './selector.ts';
+export * from './credentials.ts';

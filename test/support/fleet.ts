@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { HostNetworkPolicy, HostView, Labels } from '@fleetnet/contracts';
 import { EventTypes, makeEvent, subjects } from '@fleetnet/contracts';
 import { connectClient, type Client } from '../../cli/src/client.ts';
+import { authorizationConfig, newFleetAuth, writeFleetAuth, type Credentials } from '../../deploy/auth.ts';
 import { killPid, onExit } from './cleanup.ts';
 import { startNats, type NatsServer } from './nats.ts';
 import { createNetns, type Netns } from './netns.ts';
@@ -53,6 +54,12 @@ export interface FleetOptions {
   agentEnv?: Record<string, string>;
   /** false: the caller runs the controller (e.g. in its own process, to compare its projection) */
   controller?: boolean;
+  /**
+   * One NATS user per host, as deploy/gen-auth.ts makes them: the nats-server enforces DESIGN.md's
+   * permissions, and the agents, the controller and the client connect with `--creds` files.
+   * Only with the fleet's own nats-server.
+   */
+  auth?: boolean;
 }
 
 /** A child process whose output goes to a log file; stopped by pid only. */
@@ -167,11 +174,15 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   };
 
   try {
+    if (opts.auth && opts.natsPorts) throw new Error('auth needs the fleet\'s own nats-server (no natsPorts)');
+    const auth = opts.auth ? newFleetAuth(opts.hosts.map((h) => h.name)) : undefined;
+    const authFiles = auth ? writeFleetAuth(auth, join(dir, 'auth')) : undefined;
+    const credsArgs = (c: Credentials | undefined) => (authFiles && c ? ['--creds', authFiles.creds(c)] : []);
     let nats: NatsServer | undefined;
     let ports = opts.natsPorts;
     if (!ports) {
-      say('starting nats-server (JetStream on a temporary directory)');
-      nats = await startNats();
+      say(`starting nats-server (JetStream on a temporary directory${auth ? ', one user per host' : ''})`);
+      nats = await startNats(auth ? { config: authorizationConfig(auth) } : {});
       cleanups.push(() => nats!.stop());
       ports = [nats.port];
     }
@@ -223,6 +234,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
             'netns', 'exec', ns.name, process.execPath, AGENT_BIN,
             '--state-dir', stateDir, '--ovs-db', ovs.db, '--resolv-conf', resolvConf, '--log-level', opts.logLevel ?? 'info',
             'run', '--host', spec.name, '--server', fabricUrl, '--heartbeat', String(opts.heartbeatSeconds ?? 1),
+            ...credsArgs(auth?.hosts[spec.name]),
             ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
           ];
           const child = spawn('ip', args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.agentEnv, ...env } });
@@ -244,6 +256,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       const child = spawn(process.execPath, [
         CONTROLLER_BIN, '--server', natsUrl, '--replicas', String(opts.replicas ?? 1),
         '--unreachable-after', String(opts.unreachableAfterSeconds ?? 5), '--log-level', opts.logLevel ?? 'info',
+        ...credsArgs(auth?.controller),
       ], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
       controller = new Proc('controller', child, join(dir, 'logs', 'controller.log'));
       await controller.waitForOutput(/"msg":"controller ready"/, 60_000);
@@ -260,7 +273,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     say(`starting ${hosts.length} agents (fleetnet-agent run, each inside its host namespace)`);
     await Promise.all(hosts.map((h) => h.startAgent()));
 
-    const client = await connectClient({ server: natsUrl, timeout: '10s' }, { reconnect: true });
+    const client = await connectClient({ server: natsUrl, timeout: '10s', ...(auth ? { creds: authFiles!.creds(auth.operator) } : {}) }, { reconnect: true });
     cleanups.push(() => client.close());
 
     const hostView = async (name: string) => (await client.request('hosts.get', { name })).host;

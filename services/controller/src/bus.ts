@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { readCredentials } from '@fleetnet/contracts';
 import type { ControllerOptions } from './config.ts';
 
 /** One NATS connection shared by JetStream, KV, heartbeats and the API. */
@@ -11,11 +11,13 @@ export interface Bus {
 }
 
 export async function connectBus(opts: ControllerOptions): Promise<Bus> {
+  const creds = opts.creds ? readCredentials(opts.creds) : undefined;
   const nc = await connect({
     servers: opts.servers,
     name: opts.name,
     maxReconnectAttempts: -1,
-    ...(opts.creds ? { authenticator: credsAuthenticator(readFileSync(opts.creds)) } : {}),
+    ...(creds?.kind === 'password' ? { user: creds.user, pass: creds.password } : {}),
+    ...(creds?.kind === 'jwt' ? { authenticator: credsAuthenticator(creds.creds) } : {}),
   });
   const jsm = await jetstreamManager(nc);
   return { nc, js: jetstream(nc), jsm };

@@ -12,7 +12,7 @@ const int = (min: number, max: number) => (v: string) => {
 const program = new Command('fleetnet-controller')
   .description('fleetnet controller: intent → versioned desired state per host, rollouts, projection and query API')
   .option('--server <urls>', 'NATS server URL(s), comma separated', process.env.FLEETNET_SERVER ?? 'nats://127.0.0.1:4222')
-  .option('--creds <file>', 'NATS credentials file')
+  .option('--creds <file>', 'the controller\'s NATS user: JSON {"user","password"} from deploy/gen-auth.ts, or a NATS .creds file')
   .option('--replicas <n>', 'stream and KV replicas (1, or 3 on a cluster)', int(1, 5), 1)
   .option('--unreachable-after <seconds>', 'a host without heartbeat for this long is Unreachable', int(1, 86_400), 30)
   .option('--name <name>', 'controller name used as event source', `controller-${process.pid}`)

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import type { DesiredPublishedData, FleetEvent, Labels, NetworkState, SyncReportedData } from '@fleetnet/contracts';
+import type { DesiredPublishedData, FleetEvent, Labels, NatsCredentials, NetworkState, SyncReportedData } from '@fleetnet/contracts';
 import { canonicalJson, compare, encodeEvent, EventTypes, makeEvent, parseEvent, subjects } from '@fleetnet/contracts';
 import type { Agent } from '../agent.ts';
 import type { Logger } from '../log.ts';
@@ -21,7 +21,8 @@ export const OUTBOX_FILE = 'outbox.jsonl';
 export interface DaemonOptions {
   host: string;
   servers: string[];
-  creds?: { user: string; password: string };
+  /** this host's own NATS user (deploy/gen-auth.ts) */
+  creds?: NatsCredentials;
   labels?: Labels;
   agent: Agent;
   log: Logger;
@@ -268,7 +269,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       try {
         const c = await connect({
           servers: opts.servers,
-          ...(opts.creds ? { user: opts.creds.user, pass: opts.creds.password } : {}),
+          ...(opts.creds?.kind === 'password' ? { user: opts.creds.user, pass: opts.creds.password } : {}),
+          ...(opts.creds?.kind === 'jwt' ? { authenticator: credsAuthenticator(opts.creds.creds) } : {}),
           inboxPrefix: inboxPrefix(host),
           name: `fleetnet-agent-${host}`,
           reconnect: true,

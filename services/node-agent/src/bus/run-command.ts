@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { assertName } from '@fleetnet/contracts';
+import { assertName, readCredentials, type NatsCredentials } from '@fleetnet/contracts';
 import { createAgent } from '../agent.ts';
 import { createLogger } from '../log.ts';
 import { startDaemon } from './daemon.ts';
@@ -17,16 +16,12 @@ const seconds = (v: string) => {
   return n;
 };
 
-function readCreds(file: string): { user: string; password: string } {
-  let raw: unknown;
+function readCreds(file: string): NatsCredentials {
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    return readCredentials(file);
   } catch (e) {
-    throw new InvalidArgumentError(`${file}: ${(e as Error).message}`);
+    throw new InvalidArgumentError((e as Error).message);
   }
-  const c = raw as { user?: unknown; password?: unknown };
-  if (typeof c.user !== 'string' || typeof c.password !== 'string') throw new InvalidArgumentError(`${file}: expected JSON {"user": "...", "password": "..."}`);
-  return { user: c.user, password: c.password };
 }
 
 interface RunOpts {
@@ -50,7 +45,7 @@ export function registerRunCommand(program: Command): void {
       }
     })
     .requiredOption('--server <url[,url]>', 'NATS server URL(s)')
-    .option('--creds <file>', 'JSON {"user","password"} of this host\'s NATS user')
+    .option('--creds <file>', 'this host\'s NATS user: JSON {"user","password"} from deploy/gen-auth.ts, or a NATS .creds file')
     .option('--label <k=v>', 'a label sent in the hello (repeatable)', label, {})
     .option('--heartbeat <s>', 'seconds between heartbeats', seconds, 10)
     .action(async (o: RunOpts, cmd: Command) => {
