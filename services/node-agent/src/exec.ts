@@ -19,15 +19,21 @@ export interface RunOptions {
 /** Runs one command (argv only, never a shell string), logs it, and never throws for a non-zero exit. */
 export type Runner = (cmd: string, args: string[], opts?: RunOptions) => Promise<CommandResult>;
 
+/** iproute2 tools enter a namespace themselves (`-n`), without the new mount namespace and sysfs remount of `ip netns exec`. */
+const NETNS_AWARE = new Set(['ip', 'bridge']);
+
 /**
  * Every command the agent runs goes through here: it is logged with argv, exit code, duration and
- * stderr. With `netns`, commands run inside that namespace (`ip netns exec NAME ...`), which lets
- * tests drive the agent in-process against a namespace; without it they run where the agent runs.
+ * stderr. With `netns`, commands run inside that namespace (`ip -n NAME ...` for iproute2, else
+ * `ip netns exec NAME ...`), which lets tests drive the agent in-process against a namespace;
+ * without it they run where the agent runs.
  */
 export function createRunner(opts: { log: Logger; netns?: string }): Runner {
-  const prefix = opts.netns ? ['ip', 'netns', 'exec', opts.netns] : [];
+  const { netns } = opts;
+  const argvOf = (cmd: string, args: string[]) =>
+    !netns ? [cmd, ...args] : NETNS_AWARE.has(cmd) ? [cmd, '-n', netns, ...args] : ['ip', 'netns', 'exec', netns, cmd, ...args];
   return async (cmd, args, runOpts = {}) => {
-    const argv = [...prefix, cmd, ...args];
+    const argv = argvOf(cmd, args);
     const started = performance.now();
     const r = await execa(argv[0]!, argv.slice(1), {
       reject: false,

@@ -116,38 +116,41 @@ export function createReconciler(deps: ReconcilerDeps) {
     return { ...planAll(backends, desired, actual.state, ctx), actual, ctx };
   }
 
-  /** Runs operations stage by stage, one backend call per run of same-backend operations. */
+  /**
+   * Runs operations in stage order, one backend call per run of same-backend operations. A run may
+   * span stages: when no other backend has work between them (e.g. no OVS operation between
+   * linux-create and linux-configure), the Linux operations of consecutive stages go to one
+   * `ip -batch`, in the same order as stage by stage, so the kernel sees the same sequence.
+   */
   async function execute(ops: Operation[], onDone: (n: number) => void): Promise<void> {
     const pause = pauseAfter();
     let done = 0;
-    for (const stage of STAGES) {
-      const stageOps = ops.filter((o) => o.stage === stage);
-      let i = 0;
-      while (i < stageOps.length) {
-        const backend = stageOps[i]!.backend;
-        let j = i;
-        while (j < stageOps.length && stageOps[j]!.backend === backend) j++;
-        let chunk = stageOps.slice(i, j);
-        if (pause !== undefined && done < pause && done + chunk.length > pause) chunk = chunk.slice(0, pause - done);
-        const b = byName.get(backend);
-        if (!b) throw new ExecutionError(`no ${backend} backend configured`, chunk[0], [], '', undefined);
-        try {
-          await b.execute(chunk);
-        } catch (e) {
-          if (e instanceof ExecutionError && e.operation) {
-            const k = chunk.indexOf(e.operation);
-            if (k > 0) onDone(done + k);
-          }
-          throw e;
+    const ordered = STAGES.flatMap((stage) => ops.filter((o) => o.stage === stage));
+    let i = 0;
+    while (i < ordered.length) {
+      const backend = ordered[i]!.backend;
+      let j = i;
+      while (j < ordered.length && ordered[j]!.backend === backend) j++;
+      let chunk = ordered.slice(i, j);
+      if (pause !== undefined && done < pause && done + chunk.length > pause) chunk = chunk.slice(0, pause - done);
+      const b = byName.get(backend);
+      if (!b) throw new ExecutionError(`no ${backend} backend configured`, chunk[0], [], '', undefined);
+      try {
+        await b.execute(chunk);
+      } catch (e) {
+        if (e instanceof ExecutionError && e.operation) {
+          const k = chunk.indexOf(e.operation);
+          if (k > 0) onDone(done + k);
         }
-        done += chunk.length;
-        onDone(done);
-        i += chunk.length;
-        if (pause !== undefined && done === pause) {
-          log.warn({ after: pause }, 'paused (FLEETNET_PAUSE_AFTER_OP)');
-          process.stderr.write(`FLEETNET_PAUSED after operation ${pause}\n`);
-          await new Promise(() => setInterval(() => undefined, 1 << 30));
-        }
+        throw e;
+      }
+      done += chunk.length;
+      onDone(done);
+      i += chunk.length;
+      if (pause !== undefined && done === pause) {
+        log.warn({ after: pause }, 'paused (FLEETNET_PAUSE_AFTER_OP)');
+        process.stderr.write(`FLEETNET_PAUSED after operation ${pause}\n`);
+        await new Promise(() => setInterval(() => undefined, 1 << 30));
       }
     }
   }
