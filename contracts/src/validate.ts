@@ -1,4 +1,5 @@
 import { FormatRegistry, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import { IFNAME_PATTERN, NAME_PATTERN, describeIfnameProblem, describeNameProblem } from './names.ts';
@@ -114,11 +115,28 @@ function humanMessage(type: ValueErrorType, schema: Record<string, any>, value: 
   }
 }
 
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+/**
+ * The fast yes/no: TypeBox's compiled checker, built once per schema. Walking a valid value for its
+ * errors (what schemaErrors does next) costs several times more, and almost every event the
+ * controller folds is valid; the readable errors are only built for the ones that are not.
+ */
+function isValid(schema: TSchema, value: unknown): boolean {
+  let check = compiled.get(schema);
+  if (!check) {
+    check = TypeCompiler.Compile(schema);
+    compiled.set(schema, check);
+  }
+  return check.Check(value);
+}
+
 /**
  * Every schema error of `value`, one per location, with messages a person understands.
  * TypeBox reports a missing property twice (required + wrong type); we keep the first per path.
  */
 export function schemaErrors(schema: TSchema, value: unknown, prefix: (string | number)[] = []): ValidationError[] {
+  if (isValid(schema, value)) return [];
   const seen = new Set<string>();
   const out: ValidationError[] = [];
   for (const e of Value.Errors(schema, value)) {

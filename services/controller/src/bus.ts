@@ -16,6 +16,9 @@ export async function connectBus(opts: ControllerOptions): Promise<Bus> {
     servers: opts.servers,
     name: opts.name,
     maxReconnectAttempts: -1,
+    // No Error (with a stack) captured per request: every desired publish and KV write is a
+    // request, thousands per second in a large rollout. Failures still carry their message.
+    noAsyncTraces: true,
     ...(creds?.kind === 'password' ? { user: creds.user, pass: creds.password } : {}),
     ...(creds?.kind === 'jwt' ? { authenticator: credsAuthenticator(creds.creds) } : {}),
   });

@@ -159,3 +159,23 @@ export const desiredContentHash = (d: { state: NetworkState; probes?: Probes | u
 
 export const sameSources = (a: readonly PolicySource[], b: readonly PolicySource[]) =>
   a.length === b.length && a.every((s, i) => s.policy === b[i]!.policy && s.revision === b[i]!.revision);
+
+/**
+ * compileHost with the last results per host remembered: a host whose facts object and policy
+ * revisions (the very same immutable objects) are unchanged compiles to the same result, so the
+ * reconciler does not recompile (canonical JSON + SHA-256) every host on every report it folds.
+ */
+export class CompileMemo {
+  private readonly last = new Map<string, { facts: Facts | undefined; policies: readonly PolicyAt[]; result: Compiled }[]>();
+
+  compile(host: string, facts: Facts | undefined, policies: readonly PolicyAt[]): Compiled {
+    const entries = this.last.get(host) ?? [];
+    const hit = entries.find((e) => e.facts === facts && e.policies.length === policies.length
+      && e.policies.every((p, i) => p.name === policies[i]!.name && p.revision === policies[i]!.revision && p.policy === policies[i]!.policy));
+    if (hit) return hit.result;
+    const result = compileHost(facts, policies);
+    // two per host: the rolled-out target and the one the rollout gate allows now
+    this.last.set(host, [{ facts, policies: [...policies], result }, ...entries].slice(0, 2));
+    return result;
+  }
+}

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { EventTypes, parseEvent, parseSubject, subjects, type HostView } from '@fleetnet/contracts';
 import type { Bus } from './bus.ts';
 import { BUS, CONFIG, LOG, type ControllerOptions } from './config.ts';
-import { withLiveness } from './liveness.ts';
+import { isReachable, withLiveness } from './liveness.ts';
 
 /** Last heartbeat per host, from a core subscription; flips of reachability are announced. */
 @Injectable()
@@ -13,6 +13,7 @@ export class HeartbeatService implements OnApplicationShutdown {
   private readonly reachable = new Map<string, boolean>();
   private sub?: Subscription;
   private timer?: NodeJS.Timeout;
+  private pending?: NodeJS.Immediate;
   private onFlip: (hosts: string[]) => void = () => undefined;
 
   constructor(
@@ -32,7 +33,7 @@ export class HeartbeatService implements OnApplicationShutdown {
         if (sub?.kind !== 'heartbeat' || !p.ok || (p.event.data as { host: string }).host !== sub.name) return;
         const first = !this.beats.has(sub.name!);
         this.beats.set(sub.name!, new Date().toISOString());
-        if (first || this.reachable.get(sub.name!) === false) this.check(views());
+        if (first || this.reachable.get(sub.name!) === false) this.checkSoon(views);
       },
     });
     const tick = Math.min(1000, (this.opts.unreachableAfterSeconds * 1000) / 4);
@@ -40,11 +41,24 @@ export class HeartbeatService implements OnApplicationShutdown {
     this.timer.unref();
   }
 
+  /**
+   * A first heartbeat (or one from a host that was unreachable) asks for a check on the next turn
+   * of the event loop: a fleet of 10,000 hosts coming up at once costs a few checks of every view,
+   * not one full check per host (which was quadratic).
+   */
+  private checkSoon(views: () => Record<string, HostView>) {
+    if (this.pending) return;
+    this.pending = setImmediate(() => {
+      this.pending = undefined;
+      this.check(views());
+    });
+  }
+
   private check(views: Record<string, HostView>) {
     const flipped: string[] = [];
     const now = Date.now();
     for (const [name, v] of Object.entries(views)) {
-      const r = this.overlay(v, now).reachable;
+      const r = isReachable(v, this.beats.get(name), now, this.opts.unreachableAfterSeconds);
       if (this.reachable.get(name) !== r) {
         if (this.reachable.has(name)) this.log.info({ host: name, reachable: r }, r ? 'host reachable' : 'host unreachable');
         this.reachable.set(name, r);
@@ -60,6 +74,7 @@ export class HeartbeatService implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    if (this.pending) clearImmediate(this.pending);
     this.sub?.unsubscribe();
   }
 }

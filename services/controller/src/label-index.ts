@@ -1,6 +1,12 @@
 import type { LabelSelector, Labels } from '@fleetnet/contracts';
 import { matchesSelector } from '@fleetnet/contracts';
 
+function sameLabels(a: Labels, b: Labels): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
 /**
  * Labels → hosts. A selector is answered from the smallest candidate set its positive terms give
  * (matchLabels, In, Exists), then checked exactly; only selectors made purely of negative terms
@@ -9,9 +15,14 @@ import { matchesSelector } from '@fleetnet/contracts';
 export class LabelIndex {
   private readonly byKey = new Map<string, Map<string, Set<string>>>();
   private readonly labels = new Map<string, Labels>();
+  /** changes whenever some host's labels really change: answers of `select` stay valid until then */
+  version = 0;
 
   set(host: string, labels: Labels): void {
+    const old = this.labels.get(host);
+    if (old && sameLabels(old, labels)) return;
     this.remove(host);
+    this.version++;
     this.labels.set(host, labels);
     for (const [k, v] of Object.entries(labels)) {
       let values = this.byKey.get(k);
@@ -25,6 +36,7 @@ export class LabelIndex {
   remove(host: string): void {
     const old = this.labels.get(host);
     if (!old) return;
+    this.version++;
     this.labels.delete(host);
     for (const [k, v] of Object.entries(old)) {
       const values = this.byKey.get(k);

@@ -1,13 +1,19 @@
 import type { HostView } from '@fleetnet/contracts';
 import { laterOf } from './projection/state.ts';
 
+const ageMs = (lastSeen: string | undefined, nowMs: number) => (lastSeen === undefined ? Infinity : nowMs - Date.parse(lastSeen));
+
+/** Just the `reachable` of withLiveness, without building the served view (checked for every host every tick). */
+export const isReachable = (view: HostView, lastBeat: string | undefined, nowMs: number, afterSeconds: number): boolean =>
+  ageMs(laterOf(view.lastSeen, lastBeat), nowMs) < afterSeconds * 1000;
+
 /**
  * Heartbeats are core NATS, not in any stream, so liveness is laid over the folded view when it is
  * served rather than folded into it (a rebuild from the streams could never reproduce it).
  */
 export function withLiveness(view: HostView, lastBeat: string | undefined, nowMs: number, afterSeconds: number): HostView {
   const lastSeen = laterOf(view.lastSeen, lastBeat);
-  const age = lastSeen === undefined ? Infinity : nowMs - Date.parse(lastSeen);
+  const age = ageMs(lastSeen, nowMs);
   const reachable = age < afterSeconds * 1000;
   const out: HostView = { ...view, reachable };
   if (lastSeen !== undefined) out.lastSeen = lastSeen;

@@ -4,7 +4,7 @@ import {
   encodeEvent, EventTypes, makeEvent, parseEvent, Streams, subjects, type FleetEvent,
 } from '@fleetnet/contracts';
 import type { Bus } from './bus.ts';
-import { compileHost } from './compile.ts';
+import { CompileMemo } from './compile.ts';
 import { BUS, CONFIG, LOG, type ControllerOptions } from './config.ts';
 import { ProjectionService } from './projection/service.ts';
 import { isRetired, type HostBase, type Projection } from './projection/state.ts';
@@ -26,6 +26,7 @@ export class ReconcilerService {
   private enabled = false;
   private timer?: NodeJS.Timeout;
   private readonly timedOutSent = new Set<string>();
+  private readonly compiled = new CompileMemo();
   private idle: Promise<void> = Promise.resolve();
   private resolveIdle?: () => void;
 
@@ -134,7 +135,7 @@ export class ReconcilerService {
       const last = host.desired[host.desired.length - 1];
       return last && last.contentHash === d.contentHash ? undefined : out;
     }
-    const c = compileHost(host.facts, gatedPolicies(s, host, admitted));
+    const c = this.compiled.compile(host.name, host.facts, gatedPolicies(s, host, admitted));
     // A host no policy ever reached gets no empty version 1.
     if (!host.desired.length && !c.sources.length) return undefined;
     const out: DesiredContent = {

@@ -8,6 +8,7 @@ import { historyOf, matchingPolicies } from '../projection/views.ts';
 import { matchesSelector, parseSelector, SelectorSyntaxError } from '@fleetnet/contracts';
 import { actualChanges, desiredChanges } from './changes.ts';
 import { ApiFailure } from './errors.ts';
+import { servedRollout, SERVED_ROLLOUT_BYTES } from '../rollout/view.ts';
 
 /** Default page size: a page of host views must fit in one NATS message (1 MB by default). */
 export const DEFAULT_PAGE = 200;
@@ -84,14 +85,18 @@ export function getPolicy(state: Projection, name: string): ApiResponse<'policie
   return { policy: p };
 }
 
+/** A rollout as served: past a few thousand hosts its per-host list is cut (see servedRollout). */
 export function getRollout(state: Projection, policy: string): ApiResponse<'rollouts.get'> {
   const r = state.views.rollouts[policy];
   if (!r) throw new ApiFailure('NOT_FOUND', `no rollout for policy "${policy}"`);
-  return { rollout: r };
+  return { rollout: servedRollout(r) };
 }
 
+/** Every rollout, each cut to its share of one message. */
 export function listRollouts(state: Projection): ApiResponse<'rollouts.list'> {
-  return { items: Object.keys(state.views.rollouts).sort().map((k) => state.views.rollouts[k]!) };
+  const names = Object.keys(state.views.rollouts).sort();
+  const budget = Math.floor(SERVED_ROLLOUT_BYTES / Math.max(1, names.length));
+  return { items: names.map((k) => servedRollout(state.views.rollouts[k]!, budget)) };
 }
 
 /**

@@ -3,7 +3,7 @@ import { contentHash, EventTypes, parseEvent, parseSubject, type FleetEvent } fr
 import { checkIntent, type IntentCheck } from '../intake/check.ts';
 import {
   desiredVersionOf, laterOf, RECENT_IDS,
-  type HostBase, type PolicyBase, type Projection, type StreamKey,
+  type DesiredFact, type HostBase, type PolicyBase, type Projection, type StreamKey, type SyncFact,
 } from './state.ts';
 
 /** What a folded event touched, so only those hosts and policies are re-derived. */
@@ -12,6 +12,8 @@ export interface Touched {
   policies: string[];
   /** any host's labels or any policy changed: policy→host matching must be refreshed */
   matching: boolean;
+  /** hosts whose own compile inputs changed (labels, facts, retirement): their compile view is re-derived */
+  compile: string[];
   /** for intent messages: whether the intent counted, and why not */
   verdict?: IntentCheck;
 }
@@ -36,9 +38,17 @@ function seen(list: string[], id: string): boolean {
   return false;
 }
 
+/** The recent ids after `id`: `list` (read from the base entity, never through a draft) plus `id`, the oldest dropped. */
+function withId(list: readonly string[], id: string): string[] {
+  const out = list.length >= RECENT_IDS ? list.slice(list.length - RECENT_IDS + 1) : list.slice();
+  out.push(id);
+  return out;
+}
+
 function hostDraft(d: Draft<Projection>, name: string, time: string): Draft<HostBase> {
   const h = (d.hosts[name] ??= newHost(name, time));
-  h.updatedAt = laterOf(h.updatedAt, time)!;
+  const at = laterOf(h.updatedAt, time)!;
+  if (at !== h.updatedAt) h.updatedAt = at;
   return h;
 }
 
@@ -96,14 +106,16 @@ function entityDrafts<T extends object>(base: Record<string, T>) {
  * advances the stream's sequence.
  */
 export function foldPatch(state: Projection, msg: FoldInput): { patch?: Patch; touched: Touched } {
-  const touched: Touched = { hosts: [], policies: [], matching: false };
+  const touched: Touched = { hosts: [], policies: [], matching: false, compile: [] };
   if (msg.seq <= state.seq[msg.stream]) return { touched };
+  if (msg.stream !== 'intent') {
+    const h = msg.stream === 'desired' ? foldDesired(state, msg, touched) : foldReport(state, msg, touched);
+    return { patch: { stream: msg.stream, seq: msg.seq, hosts: h ? { [h.name]: h } : {}, policies: {} }, touched };
+  }
   const hosts = entityDrafts(state.hosts);
   const policies = entityDrafts(state.policies);
   const d = { hosts: hosts.proxy, policies: policies.proxy } as unknown as Draft<Projection>;
-  if (msg.stream === 'intent') foldIntent(d, state, msg, touched);
-  else if (msg.stream === 'desired') foldDesired(d, msg, touched);
-  else foldReport(d, msg, touched);
+  foldIntent(d, state, msg, touched);
   return { patch: { stream: msg.stream, seq: msg.seq, hosts: hosts.finish(), policies: policies.finish() }, touched };
 }
 
@@ -185,6 +197,7 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: FoldInput, t:
       for (const k of ev.data.remove ?? []) h.intentLabels[k] = null;
       delete h.pin;
       t.hosts.push(h.name);
+      t.compile.push(h.name);
       t.matching = true;
       return;
     }
@@ -202,6 +215,7 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: FoldInput, t:
       seen(h.seenIds.intent, ev.id);
       h.retiredAt = laterOf(h.retiredAt, ev.time)!;
       t.hosts.push(h.name);
+      t.compile.push(h.name);
       t.matching = true;
       return;
     }
@@ -218,71 +232,95 @@ function clearPins(d: Draft<Projection>, before: Projection, t: Touched) {
   }
 }
 
-function foldDesired(d: Draft<Projection>, msg: FoldInput, t: Touched) {
+// Desired versions and reports are most of the events: they are folded as plain immutable
+// updates (a new HostBase built from the old one by spreads) rather than through immer drafts,
+// whose finalize step walks every newly assigned value (a whole network state, all per-property
+// results) to freeze it and look for nested drafts. Same purity: `before` is never touched.
+
+/** The host as it was (or new), with `time` counted into updatedAt; `changed` when that already differs. */
+function hostAt(before: Projection, name: string, time: string): { h: HostBase; changed: boolean } {
+  const base = before.hosts[name];
+  const h0 = base ?? newHost(name, time);
+  const updatedAt = laterOf(h0.updatedAt, time)!;
+  if (base && updatedAt === base.updatedAt) return { h: base, changed: false };
+  return { h: { ...h0, updatedAt }, changed: true };
+}
+
+function foldDesired(before: Projection, msg: FoldInput, t: Touched): HostBase | undefined {
   const sub = parseSubject(msg.subject);
-  if (sub?.kind !== 'desired') return;
+  if (sub?.kind !== 'desired') return undefined;
   const p = parseEvent(msg.data, [EventTypes.desiredPublished]);
-  if (!p.ok) return;
+  if (!p.ok) return undefined;
   const ev = p.event as FleetEvent<typeof EventTypes.desiredPublished>;
-  if (ev.data.host !== sub.name || ev.subject !== msg.subject) return;
-  const h = hostDraft(d, sub.name, ev.time);
-  if (ev.data.version <= desiredVersionOf(h as HostBase)) return;
-  h.desired.push({
+  if (ev.data.host !== sub.name || ev.subject !== msg.subject) return undefined;
+  const { h, changed } = hostAt(before, sub.name, ev.time);
+  // an old version still counts as a sighting of the host (updatedAt), as it always did
+  if (ev.data.version <= desiredVersionOf(before.hosts[sub.name])) return changed ? h : undefined;
+  const fact: DesiredFact = {
     id: ev.id, version: ev.data.version, seq: msg.seq, storedMs: msg.storedMs ?? 0, time: ev.time, sources: ev.data.sources, contentHash: ev.data.contentHash,
     ...(ev.data.reason !== undefined ? { reason: ev.data.reason } : {}),
     ...(ev.data.rollbackOf !== undefined ? { rollbackOf: ev.data.rollbackOf } : {}),
-  });
-  h.lastDesired = {
-    state: ev.data.state,
-    ...(ev.data.probes ? { probes: ev.data.probes } : {}),
-    ...(ev.data.enforce !== undefined ? { enforce: ev.data.enforce } : {}),
-  } as never;
+  };
   t.hosts.push(h.name);
+  return {
+    ...h,
+    desired: [...h.desired, fact],
+    lastDesired: {
+      state: ev.data.state,
+      ...(ev.data.probes ? { probes: ev.data.probes } : {}),
+      ...(ev.data.enforce !== undefined ? { enforce: ev.data.enforce } : {}),
+    },
+  };
 }
 
-function foldReport(d: Draft<Projection>, msg: FoldInput, t: Touched) {
+function foldReport(before: Projection, msg: FoldInput, t: Touched): HostBase | undefined {
   const sub = parseSubject(msg.subject);
-  if (!sub || !(sub.kind in REPORT_TYPES)) return;
+  if (!sub || !(sub.kind in REPORT_TYPES)) return undefined;
   const type = REPORT_TYPES[sub.kind as keyof typeof REPORT_TYPES];
   const p = parseEvent(msg.data, [type]);
-  if (!p.ok) return;
+  if (!p.ok) return undefined;
   const ev = p.event as FleetEvent<typeof type>;
   // A host may only speak for itself: the subject (which NATS permissions bind to the host's user)
   // and the envelope must both name it.
-  if (ev.data.host !== sub.name || ev.subject !== msg.subject) return;
-  const existing = d.hosts[sub.name];
-  if (existing?.seenIds.reports.includes(ev.id)) return;
+  if (ev.data.host !== sub.name || ev.subject !== msg.subject) return undefined;
+  const base = before.hosts[sub.name];
+  if (base?.seenIds.reports.includes(ev.id)) return undefined;
   // A sync counts only for a version that was stored before it: whatever order the streams are
   // folded in (live, or desired-first in a rebuild), the same syncs count.
   if (ev.type === EventTypes.syncReported) {
-    const published = existing?.desired.find((x) => x.version === ev.data.version);
-    if (!published || published.storedMs > (msg.storedMs ?? Infinity)) return;
+    const published = base?.desired.find((x) => x.version === ev.data.version);
+    if (!published || published.storedMs > (msg.storedMs ?? Infinity)) return undefined;
   }
-  const h = hostDraft(d, sub.name, ev.time);
-  if (seen(h.seenIds.reports, ev.id)) return;
-  h.lastSeen = laterOf(h.lastSeen, ev.time);
+  const h0 = hostAt(before, sub.name, ev.time).h;
+  const h: HostBase = {
+    ...h0,
+    seenIds: { ...h0.seenIds, reports: withId(h0.seenIds.reports, ev.id) },
+    lastSeen: laterOf(h0.lastSeen, ev.time)!,
+  };
   switch (ev.type) {
     case EventTypes.hello:
       h.agentLabels = ev.data.labels;
-      h.facts = ev.data.facts as never;
+      h.facts = ev.data.facts;
       h.agentVersion = ev.data.agentVersion;
       h.registeredAt ??= ev.time;
-      h.helloAt = laterOf(h.helloAt, ev.time);
+      h.helloAt = laterOf(h0.helloAt, ev.time);
       t.matching = true;
+      t.compile.push(h.name);
       break;
     case EventTypes.stateReported:
-      h.actual = ev.data.state as never;
+      h.actual = ev.data.state;
       break;
     case EventTypes.syncReported: {
       const s = ev.data;
-      h.syncs[s.version] = {
+      const fact: SyncFact = {
         id: ev.id, phase: s.phase, time: ev.time,
         ...(s.inSync !== undefined ? { inSync: s.inSync } : {}),
         ...(s.error ? { error: s.error } : {}),
       };
-      if (!h.lastSync || s.version >= h.lastSync.version) {
+      h.syncs = { ...h0.syncs, [s.version]: fact };
+      if (!h0.lastSync || s.version >= h0.lastSync.version) {
         h.lastSync = {
-          version: s.version, results: (s.results ?? []) as never,
+          version: s.version, results: s.results ?? [],
           ...(s.inSync !== undefined ? { inSync: s.inSync } : {}),
           ...(s.timings ? { timings: s.timings } : {}),
         };
@@ -291,4 +329,5 @@ function foldReport(d: Draft<Projection>, msg: FoldInput, t: Touched) {
     }
   }
   t.hosts.push(h.name);
+  return h;
 }

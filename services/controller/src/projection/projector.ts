@@ -1,8 +1,8 @@
 import type { IntentCheck } from '../intake/check.ts';
 import { LabelIndex } from '../label-index.ts';
-import { deriveRollout } from '../rollout/view.ts';
+import { deriveRollout, RolloutCache } from '../rollout/view.ts';
 import { foldPatch, type FoldInput } from './fold.ts';
-import { effectiveLabels, isRetired, type HostBase, type Projection, emptyProjection } from './state.ts';
+import { effectiveLabels, isRetired, type HostBase, type PolicyBase, type Projection, emptyProjection } from './state.ts';
 import { hostCompileView, hostView, policyView } from './views.ts';
 
 export interface FlushResult {
@@ -20,6 +20,9 @@ export class Projector {
   readonly index = new LabelIndex();
   private dirtyHosts = new Set<string>();
   private dirtyPolicies = new Set<string>();
+  private dirtyCompile = new Set<string>();
+  private readonly rolloutCaches = new Map<string, RolloutCache>();
+  private readonly matchCache = new Map<string, { policy: PolicyBase; version: number; hosts: string[] }>();
 
   /** The projector owns its state: entity records are updated in place, entities themselves are immutable. */
   constructor(initial: Projection = emptyProjection()) {
@@ -41,6 +44,7 @@ export class Projector {
       if (this.verdicts.size > 10_000) this.verdicts.delete(this.verdicts.keys().next().value!);
     }
     for (const h of touched.hosts) this.dirtyHosts.add(h);
+    for (const h of touched.compile) this.dirtyCompile.add(h);
     for (const p of touched.policies) this.dirtyPolicies.add(p);
   }
 
@@ -51,8 +55,10 @@ export class Projector {
   flush(): FlushResult {
     const hosts = this.dirtyHosts;
     const policies = this.dirtyPolicies;
+    const ownCompile = this.dirtyCompile;
     this.dirtyHosts = new Set();
     this.dirtyPolicies = new Set();
+    this.dirtyCompile = new Set();
     if (!hosts.size && !policies.size) return { hosts: [], policies: [] };
     const s = this.state;
     for (const name of hosts) {
@@ -60,27 +66,24 @@ export class Projector {
       if (!h || isRetired(h)) this.index.remove(name);
       else this.index.set(name, effectiveLabels(h));
     }
-    const matched = new Map<string, string[]>();
-    const matchOf = (p: string) => {
-      let m = matched.get(p);
-      if (!m) {
-        const pol = s.policies[p]!;
-        m = pol.deleted ? [] : this.index.select(pol.revisions[pol.revision]!.policy.spec.hostSelector);
-        matched.set(p, m);
-      }
-      return m;
-    };
+    const matchOf = (p: string) => this.matched(p);
+    // hosts a changed policy took or lets go: their compile views must be re-derived
+    const viaPolicy = new Set<string>();
     for (const p of policies) {
-      for (const h of s.views.policies[p]?.matchedHosts ?? []) hosts.add(h);
-      for (const h of matchOf(p)) hosts.add(h);
+      for (const h of s.views.policies[p]?.matchedHosts ?? []) viaPolicy.add(h);
+      for (const h of matchOf(p)) viaPolicy.add(h);
     }
+    for (const h of viaPolicy) hosts.add(h);
     const compile: Record<string, ReturnType<typeof hostCompileView>> = {};
     const views: Record<string, ReturnType<typeof hostView>> = {};
     for (const name of hosts) {
       const h = s.hosts[name];
       if (!h) continue;
-      const c = hostCompileView(s, h);
-      for (const p of s.views.compile[name]?.policies ?? []) policies.add(p);
+      // A desired version or a report does not change what a host compiles to: only its labels,
+      // facts, retirement (ownCompile) or the policies (viaPolicy) do.
+      const old = s.views.compile[name];
+      const c = old && !ownCompile.has(name) && !viaPolicy.has(name) ? old : hostCompileView(s, h);
+      for (const p of old?.policies ?? []) policies.add(p);
       for (const p of c.policies) policies.add(p);
       compile[name] = c;
     }
@@ -97,9 +100,12 @@ export class Projector {
       const pol = withCompile.policies[p];
       if (!pol) continue;
       const m = matchOf(p);
+      let cache = this.rolloutCaches.get(p);
+      if (!cache) this.rolloutCaches.set(p, (cache = new RolloutCache()));
       const rollout = pol.deleted
         ? undefined
-        : deriveRollout(pol, m.map((n) => withCompile.hosts[n]!).filter((h: HostBase) => h.registeredAt !== undefined));
+        : deriveRollout(pol, m.map((n) => withCompile.hosts[n]!).filter((h: HostBase) => h.registeredAt !== undefined), cache);
+      if (!rollout) this.rolloutCaches.delete(p);
       rviews[p] = rollout ?? null;
       pviews[p] = policyView(withCompile, pol, m, rollout);
     }
@@ -110,5 +116,19 @@ export class Projector {
       else delete s.views.rollouts[n];
     }
     return { hosts: [...hosts], policies: [...policies] };
+  }
+
+  /**
+   * The hosts a policy's current revision selects, sorted. Kept until the policy entity or any
+   * host's labels change (the label index's version), so a flush that only folded reports does
+   * not run the selector over the whole fleet again.
+   */
+  private matched(p: string): string[] {
+    const pol = this.state.policies[p]!;
+    const hit = this.matchCache.get(p);
+    if (hit && hit.policy === pol && hit.version === this.index.version) return hit.hosts;
+    const hosts = pol.deleted ? [] : this.index.select(pol.revisions[pol.revision]!.policy.spec.hostSelector);
+    this.matchCache.set(p, { policy: pol, version: this.index.version, hosts });
+    return hosts;
   }
 }

@@ -8,7 +8,7 @@ import type { RolloutView } from '@fleetnet/contracts';
 export function planAdmissions(view: RolloutView, held: (host: string) => boolean = () => false): string[] {
   if (view.state !== 'Progressing') return [];
   const slots = view.maxUnavailable - view.counts.inProgress;
-  if (slots <= 0) return [];
+  if (slots <= 0 || view.counts.pending === 0) return [];
   const names = Object.keys(view.hosts).sort();
   const canaries = names.filter((n) => view.hosts[n]!.canary);
   const canariesDone = canaries.every((n) => view.hosts[n]!.phase === 'Succeeded');
