@@ -4,20 +4,31 @@
  * streams (versions 1..N per host, no gap; the agents' outboxes drained; reports republished with
  * their event ids and stored once); and the projection folded live equals a rebuild from the streams.
  *
- * Real parts: one nats-server, the controller in this process (so its projection can be compared),
- * three hosts (network namespaces with their own OVS), each running `fleetnet-agent run`.
+ * Real parts: one nats-server, the controller in this process (so that its projection can be
+ * compared with a rebuild), three hosts (network namespaces with their own OVS), each running
+ * `fleetnet-agent run` and reaching NATS only through its uplink.
+ *
+ * Steps: revision 1 (MTU 9000) everywhere; revision 2 (MTU 8000, maxUnavailable 1), and the server
+ * is killed as soon as the first host reports Applying, restarted 3 s later; revision 3 (MTU 7000)
+ * after the restart, so that the controller must keep working on the restarted server. The checks
+ * after convergence are collected and reported together, so one failure does not hide the others.
+ *
+ * TEST_VERBOSE=1 prints progress and the folded stream sequences; FLEET_LOG_DIR=/some/dir keeps the
+ * agents' logs there (the fleet's own directory is removed at the end).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Subscription } from '@nats-io/transport-node';
 import {
   EventTypes, parseEvent, Streams, subjects,
-  type DesiredPublishedData, type FleetEvent, type HostNetworkPolicy, type SyncReportedData,
+  type ApiMethod, type ApiRequest, type ApiResponse, type DesiredPublishedData, type FleetEvent,
+  type HostNetworkPolicy, type HostView, type SyncReportedData,
 } from '@fleetnet/contracts';
 import { startController, rebuildFromStreams, type RunningController } from '../../services/controller/src/index.ts';
 import type { Bus } from '../../services/controller/src/bus.ts';
+import { lastSeqs } from '../../services/controller/src/projection/replay.ts';
 import { startFleet, type Fleet } from '../support/fleet.ts';
 import { startNats, type NatsServer } from '../support/nats.ts';
 import { ovsAvailable } from '../support/ovs.ts';
@@ -25,7 +36,14 @@ import { sleep, waitFor } from '../support/ports.ts';
 
 const HOSTS = ['nr-a', 'nr-b', 'nr-c'];
 const POLICY = 'nats-restart';
+/** services/node-agent/src/bus/daemon.ts OUTBOX_FILE, in each agent's state directory */
 const OUTBOX_FILE = 'outbox.jsonl';
+const CONVERGE_MS = 30_000;
+
+const T0 = Date.now();
+const say = (line: string) => {
+  if (process.env.TEST_VERBOSE) console.log(`[${((Date.now() - T0) / 1000).toFixed(1)} s] ${line}`);
+};
 
 function policy(mtu: number): HostNetworkPolicy {
   return {
@@ -51,7 +69,7 @@ interface Stored {
   event: FleetEvent;
 }
 
-/** Every message of a stream in order (those that do not parse are kept with a marker, to be counted). */
+/** Every message of a stream, in order; a message that is not a valid event fails the test. */
 async function readStream(bus: Bus, stream: string): Promise<Stored[]> {
   const last = (await bus.jsm.streams.info(stream)).state.last_seq;
   const out: Stored[] = [];
@@ -81,62 +99,95 @@ function firstDifference(a: unknown, b: unknown, path = ''): string | undefined 
   return undefined;
 }
 
+/** The agent's log without the per-command lines, for failure messages. */
+const agentTail = (out: string, lines = 8) =>
+  out.split('\n').filter((l) => l.trim() && !l.includes('"msg":"command')).slice(-lines).map((l) => l.slice(0, 300)).join('\n');
+
 let nats: NatsServer | undefined;
 let ctl: RunningController | undefined;
 let fleet: Fleet | undefined;
 let syncSub: Subscription | undefined;
+let seqTimer: NodeJS.Timeout | undefined;
 
 test.after(async () => {
+  clearInterval(seqTimer);
   syncSub?.unsubscribe();
+  if (process.env.FLEET_LOG_DIR && fleet) {
+    for (const h of fleet.hosts) writeFileSync(join(process.env.FLEET_LOG_DIR, `${h.name}.log`), h.agent?.output() ?? '');
+  }
   await fleet?.stop().catch((e) => console.error('fleet.stop failed:', e));
   await ctl?.stop().catch((e) => console.error('controller stop failed:', e));
   await nats?.stop().catch((e) => console.error('nats stop failed:', e));
 });
 
-/** every host applied, in sync, a version whose only source is `revision` of the policy, and its data0 has `mtu` */
-async function waitRevision(revision: number, mtu: number, timeoutMs: number) {
+/**
+ * A controller API call with a short timeout: right after the server restart a request sent before
+ * the client reconnected would otherwise hold a poll loop for the CLI client's 10 s.
+ */
+async function api<M extends ApiMethod>(method: M, body: ApiRequest<M>): Promise<ApiResponse<M>> {
+  const r = await fleet!.client.nc.request(subjects.api(method), JSON.stringify(body), { timeout: 2000 });
+  const doc = r.json<ApiResponse<M> & { error?: { code: string; message: string } }>();
+  if (doc.error) throw new Error(`${method}: ${doc.error.code} ${doc.error.message}`);
+  return doc;
+}
+
+const viewLine = (v: HostView) =>
+  `${v.name}: desired v${v.desiredVersion} applied v${v.appliedVersion} reported v${v.reportedVersion} ${v.phase} inSync=${v.inSync} sources=${JSON.stringify(v.sources)}${v.lastError ? ` error: ${v.lastError.message}` : ''}`;
+
+/**
+ * Waits until every host applied, in sync, a version made of `revision` of the policy, and its data0
+ * really has `mtu` and sits in br-nr. Returns undefined, or why not (views, agents' last lines).
+ */
+async function waitRevision(revision: number, mtu: number, timeoutMs: number): Promise<string | undefined> {
   const f = fleet!;
-  let views: Awaited<ReturnType<Fleet['hostViews']>> = [];
+  let views: HostView[] = [];
   try {
     await waitFor(async () => {
-      views = await Promise.all(HOSTS.map((h) => f.hostView(h)));
+      views = await Promise.all(HOSTS.map(async (name) => (await api('hosts.get', { name })).host));
       return views.every((v) => v.phase === 'Applied' && v.inSync === true && v.appliedVersion === v.desiredVersion
         && v.sources.some((s) => s.policy === POLICY && s.revision === revision));
-    }, timeoutMs, `every host in sync with ${POLICY} revision ${revision}`, 200);
+    }, timeoutMs, `every host in sync with ${POLICY} revision ${revision} (controller's view)`, 200);
   } catch (e) {
-    const lines = views.map((v) => `  ${v.name}: desired v${v.desiredVersion} applied v${v.appliedVersion} ${v.phase} inSync=${v.inSync} sources=${JSON.stringify(v.sources)}${v.lastError ? ` error: ${v.lastError.message}` : ''}`);
-    const logs = f.hosts.map((h) => `--- agent ${h.name}:\n${h.agent?.tail(15)}`).join('\n');
-    throw new Error(`${(e as Error).message}\n${lines.join('\n')}\n${logs}`);
+    const logs = f.hosts.map((h) => `  --- agent ${h.name} (last lines):\n${agentTail(h.agent?.output() ?? '').replace(/^/gm, '    ')}`).join('\n');
+    // how far the controller's live fold is behind the streams
+    const stored = await lastSeqs(ctl!.bus).then((x) => JSON.stringify(x), (err: Error) => `unknown (${err.message})`);
+    const folded = `  the controller has folded ${JSON.stringify(ctl!.projection.state.seq)}; the streams hold ${stored}`;
+    return `${(e as Error).message}\n${views.map((v) => `  ${viewLine(v)}`).join('\n')}\n${folded}\n${logs}`;
   }
+  const wrong: string[] = [];
   for (const h of f.hosts) {
     const [link] = h.ns.ipJson<{ mtu: number; master?: string }[]>('link', 'show', 'data0');
-    assert.is(link?.mtu, mtu, `${h.name}: data0 has MTU ${mtu}`);
-    assert.is(link?.master, 'br-nr', `${h.name}: data0 is a port of br-nr`);
+    if (link?.mtu !== mtu || link?.master !== 'br-nr') wrong.push(`${h.name}: data0 mtu ${link?.mtu} master ${link?.master}, want mtu ${mtu} in br-nr`);
   }
+  return wrong.length ? `the controller says revision ${revision} is applied, but:\n  ${wrong.join('\n  ')}` : undefined;
 }
 
 test('nats-server killed and restarted mid-rollout: the fleet converges, nothing is lost, the projection equals a rebuild', async () => {
   const missing = ovsAvailable();
   if (missing) throw new Error(`this test needs Open vSwitch: ${missing}`);
-  const t0 = Date.now();
   nats = await startNats();
-  ctl = await startController({ servers: [nats.url], logLevel: process.env.TEST_VERBOSE ? 'warn' : 'silent', timeoutCheckMs: 200, unreachableAfterSeconds: 30 });
-  fleet = await startFleet({
-    hosts: HOSTS.map((name) => ({ name, labels: { role: 'nr' } })),
-    natsPorts: [nats.port],
-    controller: false,
-  });
+  ctl = await startController({ servers: [nats.url], logLevel: process.env.TEST_VERBOSE ? 'warn' : 'silent', timeoutCheckMs: 200 });
+  fleet = await startFleet({ hosts: HOSTS.map((name) => ({ name, labels: { role: 'nr' } })), natsPorts: [nats.port], controller: false });
   const f = fleet;
+  const c = ctl;
+  if (process.env.TEST_VERBOSE) {
+    let prev = '';
+    seqTimer = setInterval(() => {
+      const now = JSON.stringify(c.projection.state.seq);
+      if (now !== prev) say(`controller folded ${now}`);
+      prev = now;
+    }, 50);
+  }
 
   // Revision 1 everywhere first: every host then has a version to move on from.
+  say('fleet up; applying revision 1');
   await f.applyPolicy(policy(9000));
-  await waitRevision(1, 9000, 45_000);
-  const startRev2 = Date.now();
+  const rev1 = await waitRevision(1, 9000, 45_000);
+  if (rev1) assert.unreachable(`revision 1 (before any outage) did not converge: ${rev1}`);
+  const before = Object.fromEntries((await f.hostViews()).map((v) => [v.name, v.desiredVersion]));
 
-  // Revision 2 rolls out one host at a time; the server dies when the first host starts applying it.
+  // Revision 2 rolls out one host at a time; the server dies as soon as the first host applies it.
   const applying: { host: string; version: number }[] = [];
-  let versionsAtRev1: Record<string, number> = {};
-  versionsAtRev1 = Object.fromEntries((await f.hostViews()).map((v) => [v.name, v.desiredVersion]));
   let firstApplying: () => void = () => undefined;
   const applyingSeen = new Promise<void>((r) => (firstApplying = r));
   syncSub = f.client.nc.subscribe('fleetnet.sync.*', {
@@ -144,97 +195,124 @@ test('nats-server killed and restarted mid-rollout: the fleet converges, nothing
       const p = parseEvent(m.data, [EventTypes.syncReported]);
       if (!p.ok) return;
       const d = p.event.data as SyncReportedData;
-      if (d.phase === 'Applying' && d.version > (versionsAtRev1[d.host] ?? 0)) {
+      if (d.phase === 'Applying' && d.version > (before[d.host] ?? 0)) {
         applying.push({ host: d.host, version: d.version });
         firstApplying();
       }
     },
   });
+  say('applying revision 2');
+  const rev2At = Date.now();
   await f.applyPolicy(policy(8000));
-  await Promise.race([applyingSeen, sleep(30_000).then(() => Promise.reject(new Error('no host started applying revision 2 within 30 s')))]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([applyingSeen, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no host started applying revision 2 within 30 s')), 30_000)))]);
+  clearTimeout(timer);
   syncSub.unsubscribe();
   syncSub = undefined;
-  const killedAt = Date.now();
   await nats.kill();
+  const killedAfterMs = Date.now() - rev2At;
+  say(`nats-server killed ${killedAfterMs} ms after revision 2; Applying seen: ${JSON.stringify(applying)}`);
   const applyingAtKill = [...new Set(applying.map((a) => a.host))];
-  assert.is(applyingAtKill.length, 1, `exactly one host had started revision 2 when the server died (maxUnavailable 1), got ${applyingAtKill.join(', ')}`);
+  assert.is(applyingAtKill.length, 1, `one host (maxUnavailable 1) had started revision 2 when the server died, got [${applyingAtKill.join(', ')}]`);
   await sleep(3000);
-  // every agent noticed the outage (the relay really cut them off)
-  for (const h of f.hosts) assert.match(h.agent!.output(), /NATS connection lost/, `${h.name}: the agent saw the connection drop`);
+  for (const h of f.hosts) assert.match(h.agent!.output(), /NATS connection lost/, `${h.name}: the agent saw its connection drop`);
   await nats.restart();
   const restartedAt = Date.now();
+  say('nats-server restarted');
 
-  await waitRevision(2, 8000, 60_000);
-  const convergedAt = Date.now();
+  // From here on, every check is collected: one failure must not hide the others.
+  const problems: string[] = [];
+  const check = (ok: boolean, what: string) => {
+    if (!ok) problems.push(what);
+  };
+
+  const rev2 = await waitRevision(2, 8000, CONVERGE_MS);
+  const convergedMs = Date.now() - restartedAt;
+  say(rev2 ? 'revision 2 did NOT converge' : `converged on revision 2, ${convergedMs} ms after the restart`);
+  if (rev2) problems.push(`after the restart, revision 2: ${rev2}`);
   for (const h of f.hosts) {
-    assert.ok(h.agent!.running, `${h.name}: the agent is still running`);
-    assert.match(h.agent!.output(), /NATS connection back/, `${h.name}: the agent came back to NATS`);
+    check(h.agent!.running, `${h.name}: the agent exited:\n${agentTail(h.agent!.output())}`);
+    check(/NATS connection back/.test(h.agent!.output()), `${h.name}: the agent never logged "NATS connection back"`);
   }
-  const rollout = (await f.client.request('rollouts.get', { policy: POLICY })).rollout;
-  assert.is(rollout.revision, 2);
-  assert.is(rollout.state, 'Complete', `rollout of revision 2 is Complete (counts ${JSON.stringify(rollout.counts)})`);
+  if (!rev2) {
+    const rollout = (await api('rollouts.get', { policy: POLICY })).rollout;
+    check(rollout.revision === 2 && rollout.state === 'Complete', `rollout of revision 2: revision ${rollout.revision} ${rollout.state} ${JSON.stringify(rollout.counts)}`);
+  }
 
-  // One more revision after the restart: intake, compiler, publish and the agents' subscriptions all still work.
+  // One more revision on the restarted server: intake, compile, publish, fold, agents all still work.
+  say('applying revision 3');
   await f.applyPolicy(policy(7000));
-  await waitRevision(3, 7000, 45_000);
+  const rev3 = await waitRevision(3, 7000, CONVERGE_MS);
+  say(rev3 ? 'revision 3 did NOT converge' : 'converged on revision 3');
+  if (rev3) problems.push(`revision 3, applied after the restart: ${rev3}`);
 
   // Everything the agents queued during the outage was published: their outboxes drain.
   for (const h of f.hosts) {
     const file = join(h.stateDir, OUTBOX_FILE);
-    await waitFor(() => !existsSync(file) || readFileSync(file, 'utf8').trim() === '', 10_000, `${h.name}: outbox empty`)
-      .catch(() => assert.unreachable(`${h.name}: ${file} still holds reports:\n${readFileSync(file, 'utf8').slice(0, 2000)}`));
+    const empty = () => !existsSync(file) || readFileSync(file, 'utf8').trim() === '';
+    await waitFor(empty, 10_000, `${h.name}: outbox empty`).catch(() => undefined);
+    check(empty(), `${h.name}: ${file} still holds reports:\n${existsSync(file) ? readFileSync(file, 'utf8').slice(0, 1500) : ''}`);
   }
 
-  await ctl.settled();
-  const live = structuredClone(ctl.projection.state);
-  const desired = await readStream(ctl.bus, Streams.desired);
-  const reports = await readStream(ctl.bus, Streams.reports);
+  say('settling');
+  await c.settled();
+  const live = structuredClone(c.projection.state);
+  const desired = await readStream(c.bus, Streams.desired);
+  const reports = await readStream(c.bus, Streams.reports);
 
   for (const h of HOSTS) {
     // FLEETNET_DESIRED: versions 1..N on the host's subject, in order, no gap, nothing lost.
     const mine = desired.filter((m) => m.subject === subjects.desired(h)).map((m) => m.event.data as DesiredPublishedData);
-    assert.ok(mine.every((d) => d.host === h), `${h}: only its own desired states on its subject`);
-    assert.equal(mine.map((d) => d.version), mine.map((_, i) => i + 1), `${h}: desired versions are 1..${mine.length}`);
-    assert.ok(mine.length >= 3, `${h}: at least one version per revision (got ${mine.length})`);
-    const last = mine.at(-1)!;
-    assert.is(live.views.hosts[h]?.desiredVersion, last.version, `${h}: the projection's desired version is the stream's last`);
-    assert.equal(last.sources, [{ policy: POLICY, revision: 3 }], `${h}: the last version comes from revision 3`);
-    // each revision produced exactly one version for this host
+    check(mine.every((d) => d.host === h), `${h}: a desired state for another host on its subject`);
+    const versions = mine.map((d) => d.version);
+    check(JSON.stringify(versions) === JSON.stringify(mine.map((_, i) => i + 1)), `${h}: desired versions in ${Streams.desired} are [${versions}], want 1..${mine.length}`);
+    const last = mine.at(-1);
+    check(live.views.hosts[h]?.desiredVersion === last?.version, `${h}: projection says desired v${live.views.hosts[h]?.desiredVersion}, the stream's last is v${last?.version}`);
+    check(JSON.stringify(last?.sources) === JSON.stringify([{ policy: POLICY, revision: 3 }]), `${h}: the last desired version's sources are ${JSON.stringify(last?.sources)}, want revision 3`);
     for (const rev of [1, 2, 3]) {
       const n = mine.filter((d) => d.sources.some((s) => s.policy === POLICY && s.revision === rev)).length;
-      assert.is(n, 1, `${h}: exactly one desired version for revision ${rev}`);
+      check(n === 1, `${h}: ${n} desired versions for revision ${rev}, want exactly 1`);
     }
-    // FLEETNET_REPORTS: the final version and the revision-2 version (the one cut by the outage) were applied in sync.
+    // FLEETNET_REPORTS: the revision-2 version (cut by the outage) and the final one were applied in sync.
     const syncs = reports.filter((m) => m.subject === subjects.sync(h)).map((m) => m.event.data as SyncReportedData);
-    const rev2 = mine.find((d) => d.sources.some((s) => s.revision === 2))!;
-    for (const v of [rev2.version, last.version]) {
-      assert.ok(syncs.some((s) => s.version === v && s.phase === 'Applied' && s.inSync === true), `${h}: an Applied in-sync report for v${v} is in ${Streams.reports}`);
-      assert.ok(syncs.some((s) => s.version === v && s.phase === 'Applying'), `${h}: the Applying report for v${v} is in ${Streams.reports}`);
+    const v2 = mine.find((d) => d.sources.some((s) => s.policy === POLICY && s.revision === 2))?.version;
+    for (const v of [v2, last?.version]) {
+      check(v !== undefined && syncs.some((s) => s.version === v && s.phase === 'Applying'), `${h}: no Applying report for v${v} in ${Streams.reports}`);
+      check(v !== undefined && syncs.some((s) => s.version === v && s.phase === 'Applied' && s.inSync === true), `${h}: no Applied in-sync report for v${v} in ${Streams.reports}`);
     }
   }
 
   // Reports republished after the outage carry the same event ids and were stored once.
   const seen = new Map<string, number>();
-  const dups: string[] = [];
   for (const m of reports) {
     const prev = seen.get(m.event.id);
-    if (prev !== undefined) dups.push(`${m.event.id} (${m.subject}) at seq ${prev} and ${m.seq}`);
+    check(prev === undefined, `${Streams.reports}: event id ${m.event.id} (${m.subject}) stored twice, at seq ${prev} and ${m.seq}`);
     seen.set(m.event.id, m.seq);
   }
-  assert.equal(dups, [], `no CloudEvents id stored twice in ${Streams.reports}`);
 
   // The live fold (which went through the outage) equals a rebuild from nothing but the streams.
-  const rebuilt = await rebuildFromStreams(ctl.bus, live.seq);
-  assert.equal(rebuilt.seq, live.seq, 'same sequences folded');
-  assert.equal(Object.keys(rebuilt.hosts).sort(), Object.keys(live.hosts).sort());
-  assert.equal(rebuilt.views.rollouts, live.views.rollouts, 'rollouts equal');
-  assert.equal(rebuilt.views.policies, live.views.policies, 'policy views equal');
-  assert.equal(rebuilt.views.hosts, live.views.hosts, 'host views equal');
-  assert.equal(firstDifference(rebuilt, live), undefined, 'no difference anywhere');
-  assert.equal(rebuilt, live, 'the whole projection is deep-equal');
+  const rebuilt = await rebuildFromStreams(c.bus, live.seq);
+  const diff = firstDifference(rebuilt, live);
+  if (diff) {
+    // Which reports one fold counted and the other did not: the usual way for the two to part.
+    const lines: string[] = [];
+    for (const h of HOSTS) {
+      const liveIds = new Set(live.hosts[h]?.seenIds.reports ?? []);
+      const rebuiltIds = new Set(rebuilt.hosts[h]?.seenIds.reports ?? []);
+      for (const m of reports) {
+        if (!m.subject.endsWith(`.${h}`)) continue;
+        const inLive = liveIds.has(m.event.id);
+        if (inLive === rebuiltIds.has(m.event.id)) continue;
+        const d = m.event.data as { version?: number; phase?: string };
+        lines.push(`${h}: ${Streams.reports} seq ${m.seq} ${m.event.type} v${d.version ?? '-'} ${d.phase ?? ''} counted by the ${inLive ? 'live fold only' : 'rebuild only'}`);
+      }
+    }
+    problems.push(`the live projection differs from a rebuild from the streams (live seq ${JSON.stringify(live.seq)}), first at ${diff} (rebuilt vs live)\n  ${lines.join('\n  ')}\n  live host views:\n  ${HOSTS.map((h) => `  ${live.views.hosts[h] ? viewLine(live.views.hosts[h]!) : `${h}: none`}`).join('\n  ')}`);
+  }
 
-  console.log(`timings: fleet up + rev1 ${((startRev2 - t0) / 1000).toFixed(1)} s; rev2 to kill ${((killedAt - startRev2) / 1000).toFixed(1)} s; `
-    + `restart to converged ${((convergedAt - restartedAt) / 1000).toFixed(1)} s; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (problems.length) assert.unreachable(`${problems.length} problem(s) after the nats-server restart:\n- ${problems.join('\n- ')}`);
+  assert.equal(rebuilt, live, 'the whole projection is deep-equal');
+  say(`done; converged ${convergedMs} ms after the restart`);
 });
 
 test.run();

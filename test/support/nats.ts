@@ -125,11 +125,18 @@ export interface NatsCluster {
 export async function startNatsCluster(size = 3, opts: Pick<NatsOptions, 'config' | 'log'> = {}): Promise<NatsCluster> {
   const clusterPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const name = `fncl${clusterPorts[0]}`;
-  const nodes = await Promise.all(
+  const started = await Promise.allSettled(
     clusterPorts.map((cp, i) =>
       startNats({ ...opts, serverName: `${name}-n${i + 1}`, cluster: { name, port: cp, routes: clusterPorts.filter((p) => p !== cp) } }),
     ),
   );
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // the nodes that did start would keep this process alive
+    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw failed.reason;
+  }
+  const nodes = started.map((r) => (r as PromiseFulfilledResult<NatsServer>).value);
   const cluster: NatsCluster = {
     nodes,
     urls: nodes.map((n) => n.url),

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { parseSubject, Streams, subjects } from '@fleetnet/contracts';
 import type { Bus } from '../bus.ts';
@@ -10,6 +10,20 @@ import { desiredVersionOf, type StreamKey } from './state.ts';
 
 type Waiter = { stream: StreamKey; seq: number; resolve: () => void };
 
+/** One stream's live reader: which generation of consumer is current, and when it last delivered. */
+interface Reader {
+  iter?: ConsumerMessages;
+  gen: number;
+  aliveAt: number;
+  busy: boolean;
+  opening: boolean;
+}
+const newReader = (): Reader => ({ gen: 0, aliveAt: 0, busy: false, opening: false });
+const STREAM_KEYS = ['desired', 'intent', 'reports'] as const;
+const READER_CHECK_MS = 1000;
+const READER_STALL_MS = 3000;
+const DESIRED_FIRST_MS = 60_000;
+
 /**
  * Folds the three streams live, each with its own ordered consumer, into one Projector, and
  * re-derives views in small batches. Others subscribe to each flush.
@@ -17,7 +31,8 @@ type Waiter = { stream: StreamKey; seq: number; resolve: () => void };
 @Injectable()
 export class ProjectionService {
   readonly projector = new Projector();
-  private readonly iters: ConsumerMessages[] = [];
+  private readonly readers: Record<StreamKey, Reader> = { desired: newReader(), intent: newReader(), reports: newReader() };
+  private watchdog?: NodeJS.Timeout;
   private readonly listeners: ((r: FlushResult) => void)[] = [];
   private waiters: Waiter[] = [];
   private flushTimer?: NodeJS.Timeout;
@@ -39,29 +54,91 @@ export class ProjectionService {
   /** Starts the live fold and resolves once everything in the streams at call time is folded. */
   async start(): Promise<void> {
     const target = await lastSeqs(this.bus);
-    for (const key of ['desired', 'intent', 'reports'] as const) {
-      const c = await this.bus.js.consumers.get(STREAM_OF[key]);
-      const iter = await c.consume({ max_messages: 1000 });
-      this.iters.push(iter);
-      void this.loop(key, iter);
-    }
+    for (const key of STREAM_KEYS) await this.openReader(key, 'start');
+    this.watchdog = setInterval(() => void this.checkReaders(), READER_CHECK_MS);
+    void this.reopenOnReconnect();
     await Promise.all((Object.keys(target) as StreamKey[]).map((k) => this.waitFolded(k, target[k])));
   }
 
-  private async loop(key: StreamKey, iter: ConsumerMessages) {
+  /**
+   * (Re)opens the ordered consumer of one stream right after the last folded sequence. An ordered
+   * consumer lives on one server: when that server dies (a cluster node, or a restart of a single
+   * server) the client library may neither recreate it nor ask for more messages, so the fold would
+   * stop without an error. Reopening from our own folded sequence is always safe: the fold ignores
+   * what it has already seen.
+   */
+  private async openReader(key: StreamKey, why: string): Promise<void> {
+    const r = this.readers[key];
+    if (r.opening) return;
+    r.opening = true;
+    try {
+      const gen = ++r.gen;
+      await r.iter?.close().catch(() => undefined);
+      const from = this.projector.state.seq[key] + 1;
+      const c = await this.bus.js.consumers.get(STREAM_OF[key], { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
+      const iter = await c.consume({ max_messages: 1000 });
+      if (this.stopped || gen !== r.gen) {
+        await iter.close().catch(() => undefined);
+        return;
+      }
+      r.iter = iter;
+      r.aliveAt = Date.now();
+      if (why !== 'start') this.log.warn({ stream: STREAM_OF[key], from, why }, 'stream reader reopened');
+      void this.loop(key, iter, gen);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message, stream: STREAM_OF[key], why }, 'cannot open the stream reader yet; will retry');
+      if (why === 'start') throw e;
+    } finally {
+      r.opening = false;
+    }
+  }
+
+  /** A reader that has fallen behind its stream and received nothing for a while is reopened. */
+  private async checkReaders(): Promise<void> {
+    if (this.stopped) return;
+    let last: Record<StreamKey, number>;
+    try {
+      last = await lastSeqs(this.bus);
+    } catch {
+      return; // the streams cannot answer right now (e.g. a leader election): next round
+    }
+    for (const key of STREAM_KEYS) {
+      const r = this.readers[key];
+      const behind = last[key] > this.projector.state.seq[key];
+      if (behind && !r.busy && Date.now() - r.aliveAt > READER_STALL_MS) await this.openReader(key, `no message for ${READER_STALL_MS} ms while the stream is ahead (${this.projector.state.seq[key]} < ${last[key]})`);
+    }
+  }
+
+  private async reopenOnReconnect(): Promise<void> {
+    for await (const s of this.bus.nc.status()) {
+      if (this.stopped) return;
+      if (s.type === 'reconnect') for (const key of STREAM_KEYS) await this.openReader(key, 'reconnected to NATS');
+    }
+  }
+
+  private async loop(key: StreamKey, iter: ConsumerMessages, gen: number) {
+    const r = this.readers[key];
     try {
       for await (const m of iter) {
-        if (this.stopped) break;
+        if (this.stopped || gen !== r.gen) break;
+        r.aliveAt = Date.now();
+        r.busy = true;
         try {
           if (key === 'reports') await this.desiredFirst(m);
+          if (gen !== r.gen) break;
           this.projector.apply({ stream: key, seq: m.seq, subject: m.subject, data: m.data, storedMs: Math.floor(m.info.timestampNanos / 1e6) });
         } catch (e) {
           this.log.error({ err: e, stream: STREAM_OF[key], seq: m.seq }, 'fold failed; message skipped');
+        } finally {
+          r.busy = false;
         }
         this.scheduleFlush(m.info.pending === 0 ? 0 : 25);
       }
     } catch (e) {
-      if (!this.stopped) this.log.error({ err: e, stream: STREAM_OF[key] }, 'consumer loop ended');
+      if (!this.stopped && gen === r.gen) {
+        this.log.error({ err: e, stream: STREAM_OF[key] }, 'stream reader ended; reopening');
+        r.aliveAt = 0;
+      }
     }
   }
 
@@ -81,7 +158,12 @@ export class ProjectionService {
     }
     if (version <= desiredVersionOf(this.projector.state.hosts[sub.name!])) return;
     const head = await this.bus.jsm.streams.getMessage(Streams.desired, { last_by_subj: subjects.desired(sub.name!) }).catch(() => null);
-    if (head) await this.waitFolded('desired', head.seq, 5000).catch(() => undefined);
+    // A sync whose version is not folded yet would be refused for good, so wait for the desired
+    // reader (reopened by the watchdog if it stalls) rather than fold too early.
+    if (head) {
+      await this.waitFolded('desired', head.seq, DESIRED_FIRST_MS).catch(() =>
+        this.log.error({ host: sub.name, version, desiredSeq: head.seq }, `desired stream not folded within ${DESIRED_FIRST_MS} ms; folding the sync report anyway`));
+    }
   }
 
   private scheduleFlush(ms: number) {
@@ -123,6 +205,7 @@ export class ProjectionService {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.flushTimer);
-    await Promise.all(this.iters.map((i) => i.close().catch(() => undefined)));
+    clearInterval(this.watchdog);
+    await Promise.all(STREAM_KEYS.map((k) => this.readers[k].iter?.close().catch(() => undefined)));
   }
 }

@@ -215,6 +215,25 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     pump();
   }
 
+  /**
+   * The subscription only rings the bell: a core subscriber can see a publish that JetStream then
+   * fails to store (its leader died mid-publish), and the controller would store that version again
+   * later as a new message. Applying what was never stored would make this host report on a version
+   * the fleet's record does not have. So the version applied is always the one the stream holds,
+   * read by direct get (a replica may lag a moment behind the publish: ask again briefly).
+   */
+  async function onDesiredSeen(r: DesiredResult) {
+    if (!r.ok) return onDesired(r, 'subscription');
+    if (r.desired.version <= Math.max(queue.done, queue.applying ?? 0, queue.pending?.version ?? 0)) return;
+    for (const wait of [0, 100, 250, 500, 1000, 2000, 4000]) {
+      await sleep(wait);
+      if (stopping || !nc) return;
+      const stored = await fetchLastDesired(nc, host).catch(() => undefined);
+      if (stored?.ok && stored.desired.version >= r.desired.version) return onDesired(stored, 'subscription, read back from the stream');
+    }
+    log.warn({ version: r.desired.version }, 'desired version seen on the subscription is not in the stream; waiting for it to be stored');
+  }
+
   // ---- drift -----------------------------------------------------------------------------------
 
   function onStateChange(state: NetworkState) {
@@ -289,7 +308,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         connected = true;
         log.info({ server: c.getServer() }, 'connected to NATS');
         void watchStatus(c);
-        sub = subscribeDesired(c, host, (r) => onDesired(r, 'subscription'));
+        sub = subscribeDesired(c, host, (r) => void onDesiredSeen(r));
         kickFlush();
         heartbeat();
         await fetchDesired('start');
