@@ -49,7 +49,7 @@ Options:
   --drift-changes N  MTU changes for the drift latency (default 20; smoke: 5; 0 = skip)
   --smoke            K=1, 2 runs, 5 drift changes: a quick check that everything works (CI).
                      A missed goal is printed but never fails a smoke run.
-  --out FILE         JSON results (default bench/results/apply.json; smoke: a temp file)
+  --out FILE         JSON results (default bench/results/apply.json; with --smoke: none unless given)
   --strict           exit 1 when a goal is missed (not in smoke mode)
   -h, --help         this text
 
@@ -114,7 +114,8 @@ const ALL: Method[] = [fleetnetLibrary, fleetnetCli, naive, naiveNetnsExec, ifup
 const wanted = args.methods ? args.methods.split(',').map((s) => s.trim()) : ALL.map((m) => m.id);
 for (const w of wanted) if (!ALL.some((m) => m.id === w)) usage(`--methods: unknown method "${w}" (known: ${ALL.map((m) => m.id).join(', ')})`);
 if (!wanted.includes('fleetnet')) usage('--methods must include fleetnet (the other rows are compared with it)');
-const out = args.out ? resolve(args.out) : smoke ? join(tmpdir(), 'fleetnet-bench-apply-smoke.json') : join(repoRoot, 'bench/results/apply.json');
+// a smoke run (CI) leaves nothing behind unless asked to
+const out = args.out ? resolve(args.out) : smoke ? undefined : join(repoRoot, 'bench/results/apply.json');
 
 if (process.getuid?.() !== 0) {
   process.stderr.write('bench/apply: must run as root (it creates network namespaces)\n');
@@ -275,9 +276,11 @@ async function main(): Promise<number> {
     goalsMet: missed.length === 0,
     durationS: round((Date.now() - startedAt) / 1000),
   };
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-  progress(`wrote ${relative(process.cwd(), out) || out} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  if (out) {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  }
+  progress(`${out ? `wrote ${relative(process.cwd(), out) || out}` : 'done'} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   return missed.length && args.strict && !smoke ? 1 : 0;
 }
 
