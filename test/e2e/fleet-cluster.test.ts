@@ -19,13 +19,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Subscription } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import {
   EventTypes, parseEvent, Streams, subjects,
-  type ApiMethod, type ApiRequest, type ApiResponse, type DesiredPublishedData, type FleetEvent,
-  type HostNetworkPolicy, type HostView, type SyncReportedData,
+  type DesiredPublishedData, type FleetEvent,
 } from '@fleetnet/contracts';
+import { applyUntilFirstApplying, failoverPolicy, logTail, quickApi, waitRevision } from '../support/failover.ts';
 import { startFleet, type Fleet } from '../support/fleet.ts';
 import { startNatsCluster, type NatsCluster, type NatsServer } from '../support/nats.ts';
 import { ovsAvailable } from '../support/ovs.ts';
@@ -40,75 +39,14 @@ const say = (line: string) => {
   if (process.env.TEST_VERBOSE) console.log(`[${((Date.now() - T0) / 1000).toFixed(1)} s] ${line}`);
 };
 
-function policy(mtu: number): HostNetworkPolicy {
-  return {
-    apiVersion: 'fleetnet.io/v1',
-    kind: 'HostNetworkPolicy',
-    metadata: { name: POLICY },
-    spec: {
-      hostSelector: { matchLabels: { role: 'cl' } },
-      rollout: { maxUnavailable: 1 },
-      desiredState: {
-        interfaces: [
-          { name: 'data0', state: 'up', mtu },
-          { name: 'br-cl', type: 'linux-bridge', state: 'up', bridge: { port: [{ name: 'data0' }] } },
-        ],
-      },
-    },
-  } as HostNetworkPolicy;
-}
-
-/** The agent's (or controller's) log without the per-command lines, for failure messages. */
-const logTail = (out: string, lines = 8) =>
-  out.split('\n').filter((l) => l.trim() && !l.includes('"msg":"command')).slice(-lines).map((l) => l.slice(0, 300)).join('\n');
-
 let cluster: NatsCluster | undefined;
 let fleet: Fleet | undefined;
 let jsm: JetStreamManager | undefined;
-let syncSub: Subscription | undefined;
 
 test.after(async () => {
-  syncSub?.unsubscribe();
   await fleet?.stop().catch((e) => console.error('fleet.stop failed:', e));
   await cluster?.stop().catch((e) => console.error('cluster stop failed:', e));
 });
-
-/** A controller API call with a short timeout, so that a request lost in a failover does not hold a poll loop. */
-async function api<M extends ApiMethod>(method: M, body: ApiRequest<M>): Promise<ApiResponse<M>> {
-  const r = await fleet!.client.nc.request(subjects.api(method), JSON.stringify(body), { timeout: 2000 });
-  const doc = r.json<ApiResponse<M> & { error?: { code: string; message: string } }>();
-  if (doc.error) throw new Error(`${method}: ${doc.error.code} ${doc.error.message}`);
-  return doc;
-}
-
-const viewLine = (v: HostView) =>
-  `${v.name}: desired v${v.desiredVersion} applied v${v.appliedVersion} reported v${v.reportedVersion} ${v.phase} inSync=${v.inSync} sources=${JSON.stringify(v.sources)}${v.lastError ? ` error: ${v.lastError.message}` : ''}`;
-
-/**
- * Waits until every host applied, in sync, a version made of `revision` of the policy, and its data0
- * really has `mtu` and sits in br-cl. Returns undefined, or why not.
- */
-async function waitRevision(revision: number, mtu: number, timeoutMs: number): Promise<string | undefined> {
-  const f = fleet!;
-  let views: HostView[] = [];
-  try {
-    await waitFor(async () => {
-      views = await Promise.all(HOSTS.map(async (name) => (await api('hosts.get', { name })).host));
-      return views.every((v) => v.phase === 'Applied' && v.inSync === true && v.appliedVersion === v.desiredVersion
-        && v.sources.some((s) => s.policy === POLICY && s.revision === revision));
-    }, timeoutMs, `every host in sync with ${POLICY} revision ${revision} (controller's view)`, 200);
-  } catch (e) {
-    const logs = f.hosts.map((h) => `  --- agent ${h.name} (last lines):\n${logTail(h.agent?.output() ?? '').replace(/^/gm, '    ')}`).join('\n');
-    const ctl = `  --- controller (last lines):\n${logTail(f.controller?.output() ?? '').replace(/^/gm, '    ')}`;
-    return `${(e as Error).message}\n${views.map((v) => `  ${viewLine(v)}`).join('\n')}\n${logs}\n${ctl}`;
-  }
-  const wrong: string[] = [];
-  for (const h of f.hosts) {
-    const [link] = h.ns.ipJson<{ mtu: number; master?: string }[]>('link', 'show', 'data0');
-    if (link?.mtu !== mtu || link?.master !== 'br-cl') wrong.push(`${h.name}: data0 mtu ${link?.mtu} master ${link?.master}, want mtu ${mtu} in br-cl`);
-  }
-  return wrong.length ? `the controller says revision ${revision} is applied, but:\n  ${wrong.join('\n  ')}` : undefined;
-}
 
 /**
  * Every message of a stream, in order, by sequence (STREAM.MSG.GET, answered by the stream leader):
@@ -216,8 +154,8 @@ test('3-node JetStream cluster: the stream leader is killed mid-rollout; the fle
   }
 
   say('applying revision 1');
-  await f.applyPolicy(policy(9000));
-  const rev1 = await waitRevision(1, 9000, 45_000);
+  await f.applyPolicy(failoverPolicy(POLICY, 'cl', 'br-cl', 9000));
+  const rev1 = await waitRevision(f, { policy: POLICY, revision: 1, mtu: 9000, bridge: 'br-cl', timeoutMs: 45_000 });
   if (rev1) assert.unreachable(`revision 1 (before any failure) did not converge: ${rev1}`);
   const before = Object.fromEntries((await f.hostViews()).map((v) => [v.name, v.desiredVersion]));
 
@@ -233,27 +171,8 @@ test('3-node JetStream cluster: the stream leader is killed mid-rollout; the fle
   say(`stream leaders ${JSON.stringify(leaders)}; controller consumers: ${placementText(placement)}; will kill ${victimName}`);
 
   // Revision 2 rolls out one host at a time; the leader dies as soon as the first host applies it.
-  const applying: { host: string; version: number }[] = [];
-  let firstApplying: () => void = () => undefined;
-  const applyingSeen = new Promise<void>((r) => (firstApplying = r));
-  syncSub = f.client.nc.subscribe('fleetnet.sync.*', {
-    callback: (_e, m) => {
-      const p = parseEvent(m.data, [EventTypes.syncReported]);
-      if (!p.ok) return;
-      const d = p.event.data as SyncReportedData;
-      if (d.phase === 'Applying' && d.version > (before[d.host] ?? 0)) {
-        applying.push({ host: d.host, version: d.version });
-        firstApplying();
-      }
-    },
-  });
   say('applying revision 2');
-  await f.applyPolicy(policy(8000));
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([applyingSeen, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no host started applying revision 2 within 30 s')), 30_000)))]);
-  clearTimeout(timer);
-  syncSub.unsubscribe();
-  syncSub = undefined;
+  const applying = await applyUntilFirstApplying(f, failoverPolicy(POLICY, 'cl', 'br-cl', 8000), before);
   await victim.kill();
   const killedAt = Date.now();
   say(`killed ${victim.name}; Applying seen: ${JSON.stringify(applying)}`);
@@ -283,12 +202,12 @@ test('3-node JetStream cluster: the stream leader is killed mid-rollout; the fle
     if (was === victimName) check(newLeaders[stream] !== undefined && newLeaders[stream] !== victimName, `${stream}: leader ${newLeaders[stream]} after killing its leader ${victimName}`);
   }
 
-  const rev2 = await waitRevision(2, 8000, CONVERGE_MS);
+  const rev2 = await waitRevision(f, { policy: POLICY, revision: 2, mtu: 8000, bridge: 'br-cl', timeoutMs: CONVERGE_MS });
   const convergedMs = Date.now() - killedAt;
   say(rev2 ? 'revision 2 did NOT converge' : `converged on revision 2, ${convergedMs} ms after the kill`);
   if (rev2) problems.push(`revision 2, during which ${victim.name} was killed: ${rev2}`);
   if (!rev2) {
-    const rollout = (await api('rollouts.get', { policy: POLICY })).rollout;
+    const rollout = (await quickApi(f, 'rollouts.get', { policy: POLICY })).rollout;
     check(rollout.revision === 2 && rollout.state === 'Complete', `rollout of revision 2: revision ${rollout.revision} ${rollout.state} ${JSON.stringify(rollout.counts)}`);
   }
 
@@ -297,14 +216,14 @@ test('3-node JetStream cluster: the stream leader is killed mid-rollout; the fle
   if (!rev2) reached.add(2);
   if (!rev2) {
     say('applying revision 3');
-    await f.applyPolicy(policy(7000)).catch((e) => problems.push(`publishing revision 3 failed: ${(e as Error).message}`));
-    const rev3 = await waitRevision(3, 7000, CONVERGE_MS);
+    await f.applyPolicy(failoverPolicy(POLICY, 'cl', 'br-cl', 7000)).catch((e) => problems.push(`publishing revision 3 failed: ${(e as Error).message}`));
+    const rev3 = await waitRevision(f, { policy: POLICY, revision: 3, mtu: 7000, bridge: 'br-cl', timeoutMs: CONVERGE_MS });
     say(rev3 ? 'revision 3 did NOT converge' : 'converged on revision 3');
     if (rev3) problems.push(`revision 3, with ${victim.name} down: ${rev3}`);
     else reached.add(3);
   }
   if (problems.length) {
-    const views = await Promise.all(HOSTS.map((name) => api('hosts.get', { name }).then((r) => r.host, () => undefined)));
+    const views = await Promise.all(HOSTS.map((name) => quickApi(f, 'hosts.get', { name }).then((r) => r.host, () => undefined)));
     const behind = HOSTS.filter((_, i) => !views[i] || views[i]!.phase !== 'Applied' || views[i]!.appliedVersion !== views[i]!.desiredVersion);
     if (behind.length) problems.push(`what the streams hold for the hosts not in sync (store times):\n  ${await streamEvidence(behind).catch((e: Error) => `unknown (${e.message})`)}`);
     const after = await consumerPlacement(alive).then(placementText, (e: Error) => `unknown (${e.message})`);
@@ -331,7 +250,7 @@ test('3-node JetStream cluster: the stream leader is killed mid-rollout; the fle
       const n = mine.filter((d) => d.sources.some((s) => s.policy === POLICY && s.revision === rev)).length;
       check(reached.has(rev) ? n === 1 : n <= 1, `${h}: ${n} desired versions for revision ${rev}, want ${reached.has(rev) ? 'exactly' : 'at most'} 1`);
     }
-    const view = await api('hosts.get', { name: h }).then((r) => r.host, () => undefined);
+    const view = await quickApi(f, 'hosts.get', { name: h }).then((r) => r.host, () => undefined);
     check(view?.desiredVersion === mine.at(-1)?.version, `${h}: the controller says desired v${view?.desiredVersion}, the stream's last is v${mine.at(-1)?.version}`);
   }
 

@@ -20,15 +20,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Subscription } from '@nats-io/transport-node';
 import {
-  EventTypes, parseEvent, Streams, subjects,
-  type ApiMethod, type ApiRequest, type ApiResponse, type DesiredPublishedData, type FleetEvent,
-  type HostNetworkPolicy, type HostView, type SyncReportedData,
+  parseEvent, Streams, subjects,
+  type DesiredPublishedData, type FleetEvent,
+  type SyncReportedData,
 } from '@fleetnet/contracts';
 import { startController, rebuildFromStreams, type RunningController } from '../../services/controller/src/index.ts';
 import type { Bus } from '../../services/controller/src/bus.ts';
 import { lastSeqs } from '../../services/controller/src/projection/replay.ts';
+import { applyUntilFirstApplying, failoverPolicy, logTail, quickApi, viewLine, waitRevision } from '../support/failover.ts';
+import { firstDifference } from '../../services/controller/test/first-difference.ts';
 import { startFleet, type Fleet } from '../support/fleet.ts';
 import { startNats, type NatsServer } from '../support/nats.ts';
 import { ovsAvailable } from '../support/ovs.ts';
@@ -44,24 +45,6 @@ const T0 = Date.now();
 const say = (line: string) => {
   if (process.env.TEST_VERBOSE) console.log(`[${((Date.now() - T0) / 1000).toFixed(1)} s] ${line}`);
 };
-
-function policy(mtu: number): HostNetworkPolicy {
-  return {
-    apiVersion: 'fleetnet.io/v1',
-    kind: 'HostNetworkPolicy',
-    metadata: { name: POLICY },
-    spec: {
-      hostSelector: { matchLabels: { role: 'nr' } },
-      rollout: { maxUnavailable: 1 },
-      desiredState: {
-        interfaces: [
-          { name: 'data0', state: 'up', mtu },
-          { name: 'br-nr', type: 'linux-bridge', state: 'up', bridge: { port: [{ name: 'data0' }] } },
-        ],
-      },
-    },
-  } as HostNetworkPolicy;
-}
 
 interface Stored {
   seq: number;
@@ -88,30 +71,13 @@ async function readStream(bus: Bus, stream: string): Promise<Stored[]> {
   return out;
 }
 
-/** The path of the first difference between two plain values, for a readable failure. */
-function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
-  if (a === b) return undefined;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
-    if (d) return d;
-  }
-  return undefined;
-}
-
-/** The agent's log without the per-command lines, for failure messages. */
-const agentTail = (out: string, lines = 8) =>
-  out.split('\n').filter((l) => l.trim() && !l.includes('"msg":"command')).slice(-lines).map((l) => l.slice(0, 300)).join('\n');
-
 let nats: NatsServer | undefined;
 let ctl: RunningController | undefined;
 let fleet: Fleet | undefined;
-let syncSub: Subscription | undefined;
 let seqTimer: NodeJS.Timeout | undefined;
 
 test.after(async () => {
   clearInterval(seqTimer);
-  syncSub?.unsubscribe();
   if (process.env.FLEET_LOG_DIR && fleet) {
     for (const h of fleet.hosts) writeFileSync(join(process.env.FLEET_LOG_DIR, `${h.name}.log`), h.agent?.output() ?? '');
   }
@@ -120,47 +86,11 @@ test.after(async () => {
   await nats?.stop().catch((e) => console.error('nats stop failed:', e));
 });
 
-/**
- * A controller API call with a short timeout: right after the server restart a request sent before
- * the client reconnected would otherwise hold a poll loop for the CLI client's 10 s.
- */
-async function api<M extends ApiMethod>(method: M, body: ApiRequest<M>): Promise<ApiResponse<M>> {
-  const r = await fleet!.client.nc.request(subjects.api(method), JSON.stringify(body), { timeout: 2000 });
-  const doc = r.json<ApiResponse<M> & { error?: { code: string; message: string } }>();
-  if (doc.error) throw new Error(`${method}: ${doc.error.code} ${doc.error.message}`);
-  return doc;
-}
-
-const viewLine = (v: HostView) =>
-  `${v.name}: desired v${v.desiredVersion} applied v${v.appliedVersion} reported v${v.reportedVersion} ${v.phase} inSync=${v.inSync} sources=${JSON.stringify(v.sources)}${v.lastError ? ` error: ${v.lastError.message}` : ''}`;
-
-/**
- * Waits until every host applied, in sync, a version made of `revision` of the policy, and its data0
- * really has `mtu` and sits in br-nr. Returns undefined, or why not (views, agents' last lines).
- */
-async function waitRevision(revision: number, mtu: number, timeoutMs: number): Promise<string | undefined> {
-  const f = fleet!;
-  let views: HostView[] = [];
-  try {
-    await waitFor(async () => {
-      views = await Promise.all(HOSTS.map(async (name) => (await api('hosts.get', { name })).host));
-      return views.every((v) => v.phase === 'Applied' && v.inSync === true && v.appliedVersion === v.desiredVersion
-        && v.sources.some((s) => s.policy === POLICY && s.revision === revision));
-    }, timeoutMs, `every host in sync with ${POLICY} revision ${revision} (controller's view)`, 200);
-  } catch (e) {
-    const logs = f.hosts.map((h) => `  --- agent ${h.name} (last lines):\n${agentTail(h.agent?.output() ?? '').replace(/^/gm, '    ')}`).join('\n');
-    // how far the controller's live fold is behind the streams
-    const stored = await lastSeqs(ctl!.bus).then((x) => JSON.stringify(x), (err: Error) => `unknown (${err.message})`);
-    const folded = `  the controller has folded ${JSON.stringify(ctl!.projection.state.seq)}; the streams hold ${stored}`;
-    return `${(e as Error).message}\n${views.map((v) => `  ${viewLine(v)}`).join('\n')}\n${folded}\n${logs}`;
-  }
-  const wrong: string[] = [];
-  for (const h of f.hosts) {
-    const [link] = h.ns.ipJson<{ mtu: number; master?: string }[]>('link', 'show', 'data0');
-    if (link?.mtu !== mtu || link?.master !== 'br-nr') wrong.push(`${h.name}: data0 mtu ${link?.mtu} master ${link?.master}, want mtu ${mtu} in br-nr`);
-  }
-  return wrong.length ? `the controller says revision ${revision} is applied, but:\n  ${wrong.join('\n  ')}` : undefined;
-}
+/** how far the controller's live fold is behind the streams, for failure messages */
+const folded = async () => {
+  const stored = await lastSeqs(ctl!.bus).then((x) => JSON.stringify(x), (err: Error) => `unknown (${err.message})`);
+  return `  the controller has folded ${JSON.stringify(ctl!.projection.state.seq)}; the streams hold ${stored}`;
+};
 
 test('nats-server killed and restarted mid-rollout: the fleet converges, nothing is lost, the projection equals a rebuild', async () => {
   const missing = ovsAvailable();
@@ -181,34 +111,15 @@ test('nats-server killed and restarted mid-rollout: the fleet converges, nothing
 
   // Revision 1 everywhere first: every host then has a version to move on from.
   say('fleet up; applying revision 1');
-  await f.applyPolicy(policy(9000));
-  const rev1 = await waitRevision(1, 9000, 45_000);
+  await f.applyPolicy(failoverPolicy(POLICY, 'nr', 'br-nr', 9000));
+  const rev1 = await waitRevision(f, { policy: POLICY, revision: 1, mtu: 9000, bridge: 'br-nr', timeoutMs: 45_000, diagnose: folded });
   if (rev1) assert.unreachable(`revision 1 (before any outage) did not converge: ${rev1}`);
   const before = Object.fromEntries((await f.hostViews()).map((v) => [v.name, v.desiredVersion]));
 
   // Revision 2 rolls out one host at a time; the server dies as soon as the first host applies it.
-  const applying: { host: string; version: number }[] = [];
-  let firstApplying: () => void = () => undefined;
-  const applyingSeen = new Promise<void>((r) => (firstApplying = r));
-  syncSub = f.client.nc.subscribe('fleetnet.sync.*', {
-    callback: (_e, m) => {
-      const p = parseEvent(m.data, [EventTypes.syncReported]);
-      if (!p.ok) return;
-      const d = p.event.data as SyncReportedData;
-      if (d.phase === 'Applying' && d.version > (before[d.host] ?? 0)) {
-        applying.push({ host: d.host, version: d.version });
-        firstApplying();
-      }
-    },
-  });
   say('applying revision 2');
   const rev2At = Date.now();
-  await f.applyPolicy(policy(8000));
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([applyingSeen, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no host started applying revision 2 within 30 s')), 30_000)))]);
-  clearTimeout(timer);
-  syncSub.unsubscribe();
-  syncSub = undefined;
+  const applying = await applyUntilFirstApplying(f, failoverPolicy(POLICY, 'nr', 'br-nr', 8000), before);
   await nats.kill();
   const killedAfterMs = Date.now() - rev2At;
   say(`nats-server killed ${killedAfterMs} ms after revision 2; Applying seen: ${JSON.stringify(applying)}`);
@@ -226,23 +137,23 @@ test('nats-server killed and restarted mid-rollout: the fleet converges, nothing
     if (!ok) problems.push(what);
   };
 
-  const rev2 = await waitRevision(2, 8000, CONVERGE_MS);
+  const rev2 = await waitRevision(f, { policy: POLICY, revision: 2, mtu: 8000, bridge: 'br-nr', timeoutMs: CONVERGE_MS, diagnose: folded });
   const convergedMs = Date.now() - restartedAt;
   say(rev2 ? 'revision 2 did NOT converge' : `converged on revision 2, ${convergedMs} ms after the restart`);
   if (rev2) problems.push(`after the restart, revision 2: ${rev2}`);
   for (const h of f.hosts) {
-    check(h.agent!.running, `${h.name}: the agent exited:\n${agentTail(h.agent!.output())}`);
+    check(h.agent!.running, `${h.name}: the agent exited:\n${logTail(h.agent!.output())}`);
     check(/NATS connection back/.test(h.agent!.output()), `${h.name}: the agent never logged "NATS connection back"`);
   }
   if (!rev2) {
-    const rollout = (await api('rollouts.get', { policy: POLICY })).rollout;
+    const rollout = (await quickApi(f, 'rollouts.get', { policy: POLICY })).rollout;
     check(rollout.revision === 2 && rollout.state === 'Complete', `rollout of revision 2: revision ${rollout.revision} ${rollout.state} ${JSON.stringify(rollout.counts)}`);
   }
 
   // One more revision on the restarted server: intake, compile, publish, fold, agents all still work.
   say('applying revision 3');
-  await f.applyPolicy(policy(7000));
-  const rev3 = await waitRevision(3, 7000, CONVERGE_MS);
+  await f.applyPolicy(failoverPolicy(POLICY, 'nr', 'br-nr', 7000));
+  const rev3 = await waitRevision(f, { policy: POLICY, revision: 3, mtu: 7000, bridge: 'br-nr', timeoutMs: CONVERGE_MS, diagnose: folded });
   say(rev3 ? 'revision 3 did NOT converge' : 'converged on revision 3');
   if (rev3) problems.push(`revision 3, applied after the restart: ${rev3}`);
 
