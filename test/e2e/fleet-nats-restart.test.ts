@@ -21,8 +21,8 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  parseEvent, Streams, subjects,
-  type DesiredPublishedData, type FleetEvent,
+  EventTypes, makeEvent, parseEvent, Streams, subjects,
+  type DesiredPublishedData, type FleetEvent, type HostNetworkPolicy,
   type SyncReportedData,
 } from '@fleetnet/contracts';
 import { startController, rebuildFromStreams, type RunningController } from '../../services/controller/src/index.ts';
@@ -156,6 +156,26 @@ test('nats-server killed and restarted mid-rollout: the fleet converges, nothing
   const rev3 = await waitRevision(f, { policy: POLICY, revision: 3, mtu: 7000, bridge: 'br-nr', timeoutMs: CONVERGE_MS, diagnose: folded });
   say(rev3 ? 'revision 3 did NOT converge' : 'converged on revision 3');
   if (rev3) problems.push(`revision 3, applied after the restart: ${rev3}`);
+
+  // The durable intake also survived the restart: an invalid intent is still answered with a rejection.
+  const bad = failoverPolicy('nr-bad', 'nr', 'br-bad', 1500) as unknown as { spec: { desiredState: { interfaces: { mtu: number }[] } } };
+  bad.spec.desiredState.interfaces[0]!.mtu = 10;
+  const badEvent = makeEvent(EventTypes.policyUpserted, 'fleetnet-test', subjects.intentPolicy('nr-bad'), { policy: bad as unknown as HostNetworkPolicy });
+  const rejected = new Promise<string>((resolve) => {
+    const sub = f.client.nc.subscribe(subjects.intentRejected, {
+      callback: (_e, m) => {
+        const p = parseEvent(m.data, [EventTypes.intentRejected]);
+        if (p.ok && (p.event.data as { eventId?: string }).eventId === badEvent.id) {
+          sub.unsubscribe();
+          resolve((p.event.data as { reason: string }).reason);
+        }
+      },
+    });
+  });
+  await f.client.publishEvent(subjects.intentPolicy('nr-bad'), badEvent);
+  const reason = await Promise.race([rejected, sleep(15_000).then(() => undefined)]);
+  if (!reason) problems.push('an invalid intent published after the restart was not rejected within 15 s (intake consumer stalled?)');
+  else say(`invalid intent after the restart rejected: ${reason}`);
 
   // Everything the agents queued during the outage was published: their outboxes drain.
   for (const h of f.hosts) {
