@@ -50,8 +50,6 @@ export interface FleetOptions {
   say?: (line: string) => void;
   /** pino level of the agent and controller log files */
   logLevel?: string;
-  /** extra environment for agent processes (e.g. crash hooks) */
-  agentEnv?: Record<string, string>;
   /** false: the caller runs the controller (e.g. in its own process, to compare its projection) */
   controller?: boolean;
   /**
@@ -237,7 +235,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
             ...credsArgs(auth?.hosts[spec.name]),
             ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
           ];
-          const child = spawn('ip', args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.agentEnv, ...env } });
+          const child = spawn('ip', args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
           const proc = new Proc(`agent ${spec.name}`, child, join(dir, 'logs', `${spec.name}.log`));
           host.agent = proc;
           await proc.waitForOutput(/connected to NATS/, 30_000);
