@@ -160,7 +160,9 @@ test('4. drift: an MTU changed by hand is reported Drifted within 2 s, and put b
   await appliedAfter('db1', v1.desiredVersion);
   assert.is((await kernelLink(db, 'data1'))?.mtu, 1400);
   await run('ip', ['-n', db.ns.name, 'link', 'set', 'data1', 'mtu', '1300']);
-  await waitFor(async () => (await kernelLink(db, 'data1'))?.mtu === 1400, 10_000, 'data1 MTU put back by the agent');
+  await waitFor(async () => (await kernelLink(db, 'data1'))?.mtu === 1400, 20_000, 'data1 MTU put back by the agent').catch((e) => {
+    throw new Error(`${(e as Error).message}\n${db.agent?.output().split('\n').filter((l) => !l.includes('"msg":"command"')).slice(-25).join('\n')}`);
+  });
   await waitFor(async () => {
     const v = await fleet.hostView('db1');
     return v.phase === 'Applied' && v.inSync === true;

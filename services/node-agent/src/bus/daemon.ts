@@ -78,6 +78,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let retryTimer: NodeJS.Timeout | undefined;
   let lastStateText: string | undefined;
   let driftKey: string | undefined;
+  /** the state changed while an apply ran: compare again when it ends */
+  let recheckAfterApply = false;
 
   // ---- reports ---------------------------------------------------------------------------------
 
@@ -195,6 +197,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         queue = finish(queue, next.desired.version);
         current = undefined;
         pump();
+        if (recheckAfterApply && !stopping) {
+          recheckAfterApply = false;
+          agent.read().then(onStateChange, (e) => log.warn({ err: (e as Error).message }, 'cannot read the state after apply'));
+        }
       });
   }
 
@@ -239,8 +245,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   function onStateChange(state: NetworkState) {
     if (stopping) return;
     publishStateIfChanged(state);
-    // our own apply changes the state; its outcome is reported by the apply itself
-    if (current || !lastApplied) return;
+    // Our own apply changes the state and reports its outcome itself. But a change made by hand
+    // while an apply runs (or right after its last read) must not be lost: look again once it ends.
+    if (current) {
+      recheckAfterApply = true;
+      return;
+    }
+    if (!lastApplied) return;
     const c = compare(lastApplied.state, state);
     const l = log.child({ version: lastApplied.version });
     if (c.inSync) {
