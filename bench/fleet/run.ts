@@ -15,7 +15,8 @@ import {
 import { rebuildFromStreams } from '@fleetnet/controller';
 import { startNats, type NatsServer } from '../../test/support/nats.ts';
 import { killPid, onExit } from '../../test/support/cleanup.ts';
-import { startControllerChild, type ControllerChild } from './controller.ts';
+import type { Proc } from '../../test/support/proc.ts';
+import { startControllerChild } from './controller.ts';
 import { cpuSeconds, statusMb } from './proc.ts';
 import type { WorkerStart, WorkerStats } from './worker.ts';
 
@@ -303,7 +304,7 @@ export async function runFleet(o: RunOptions): Promise<RunResult> {
   const log = (m: string) => o.log(`[fleet ${o.size}] ${m}`);
   const config = o.maxPayload ? `max_payload: ${o.maxPayload}\n` : undefined;
   const nats = await startNats(config ? { config } : {});
-  let ctl: ControllerChild | undefined;
+  let ctl: Proc | undefined;
   let nc: NatsConnection | undefined;
   const workers: WorkerHandle[] = [];
   const watch = new ViewWatch();
@@ -335,7 +336,7 @@ export async function runFleet(o: RunOptions): Promise<RunResult> {
     const registered = () => [...watch.views.values()].filter((v) => v.registeredAt).length;
     for (let n = registered(); n < o.size; n = registered()) {
       if (Date.now() - tReg > o.phaseTimeoutS * 1000) {
-        throw new Error(`only ${n}/${o.size} hosts registered within ${o.phaseTimeoutS} s; controller said: ${ctl.problems.slice(0, 3).join(' | ') || 'nothing'}`);
+        throw new Error(`only ${n}/${o.size} hosts registered within ${o.phaseTimeoutS} s; controller said: ${ctl.problems().slice(0, 3).join(' | ') || 'nothing'}`);
       }
       if (Date.now() - lastLog > 2000) {
         lastLog = Date.now();
@@ -379,7 +380,7 @@ export async function runFleet(o: RunOptions): Promise<RunResult> {
     const finalViews = new Map(watch.views);
     await Promise.all(workers.splice(0).map((w) => stopWorker(w).catch(() => undefined)));
     const cpuEnd = cpuSeconds(ctl.pid)!;
-    await ctl.stop();
+    await ctl.stop('SIGTERM', 15_000);
     const tb = performance.now();
     const rebuilt = await rebuildFromStreams({ nc, js, jsm });
     const rebuildS = (performance.now() - tb) / 1000;
@@ -405,8 +406,8 @@ export async function runFleet(o: RunOptions): Promise<RunResult> {
         cpuS: cpu3 - cpu0,
         cpuByPhase: { registration: cpu1 - cpu0, revision1: cpu2 - cpu1, revision2: cpu3 - cpu2, afterwards: cpuEnd - cpu3 },
         peakRssMb,
-        problems: ctl.problems.length,
-        firstProblems: ctl.problems.slice(0, 5),
+        problems: ctl.problems().length,
+        firstProblems: ctl.problems().slice(0, 5),
       },
       rebuild: { events, s: rebuildS, eventsPerS: events / rebuildS, matchesLive: mismatches.length === 0, mismatches: mismatches.filter(Boolean) },
       workerStats,

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { FleetHost } from '../support/fleet.ts';
-import { ROUTER_IP } from '../support/fleet.ts';
+import { kernelLink, ROUTER_IP } from '../support/fleet.ts';
 import { dataAddress, roleOf } from './roles.ts';
 
 // async: the NATS relay into the namespaces runs in this process and must not be blocked
@@ -43,8 +43,8 @@ export async function dataPlaneChecks(hosts: FleetHost[]): Promise<CheckResult[]
     const ns = resolv.includes(`nameserver ${ROUTER_IP}`);
     out.push({ host: h.name, check: 'resolv.conf', ok: ns, detail: ns ? `nameserver ${ROUTER_IP}` : resolv.trim().replace(/\n/g, ' | ') });
     if (roleOf(h.index) === 'compute') {
-      const [br] = await ipJson(h, 'link', 'show', 'br-vm').catch(() => []);
-      const [d0] = await ipJson(h, 'link', 'show', 'data0').catch(() => []);
+      const br = await kernelLink(h, 'br-vm');
+      const d0 = await kernelLink(h, 'data0');
       const ok = br?.mtu === 9000 && d0?.mtu === 9000 && d0?.master === 'br-vm';
       out.push({ host: h.name, check: 'br-vm mtu 9000', ok, detail: `br-vm mtu ${br?.mtu ?? 'missing'}, data0 mtu ${d0?.mtu} master ${d0?.master ?? 'none'}` });
     }

@@ -1,5 +1,5 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,12 +8,13 @@ import type { HostNetworkPolicy, HostView, Labels } from '@fleetnet/contracts';
 import { EventTypes, makeEvent, subjects } from '@fleetnet/contracts';
 import { connectClient, type Client } from '../../cli/src/client.ts';
 import { authorizationConfig, newFleetAuth, writeFleetAuth, type Credentials } from '../../deploy/auth.ts';
-import { killPid, onExit } from './cleanup.ts';
+import { onExit } from './cleanup.ts';
 import { startNats, type NatsServer } from './nats.ts';
 import { createNetns, type Netns } from './netns.ts';
 import { bridgeIntoNetns, type NsBridge } from './ns-bridge.ts';
 import { startOvs, type OvsInstance } from './ovs.ts';
 import { waitFor } from './ports.ts';
+import { Proc, startControllerProcess } from './proc.ts';
 
 /**
  * A whole fleet on one machine, made of real parts: a router namespace whose Linux bridges `fabric`
@@ -26,7 +27,6 @@ import { waitFor } from './ports.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const AGENT_BIN = join(repoRoot, 'services/node-agent/bin/fleetnet-agent.js');
-const CONTROLLER_BIN = join(repoRoot, 'services/controller/bin/fleetnet-controller.js');
 
 export const ROUTER_IP = '10.250.0.1';
 export const NATS_PORT_IN_FABRIC = 4222;
@@ -58,59 +58,6 @@ export interface FleetOptions {
    * Only with the fleet's own nats-server.
    */
   auth?: boolean;
-}
-
-/** A child process whose output goes to a log file; stopped by pid only. */
-export class Proc {
-  readonly exited: Promise<number | null>;
-  private out = '';
-  constructor(
-    readonly name: string,
-    readonly child: ChildProcess,
-    readonly logFile: string,
-  ) {
-    const file: WriteStream = createWriteStream(logFile, { flags: 'a' });
-    const take = (d: Buffer) => {
-      file.write(d);
-      this.out += d.toString();
-      if (this.out.length > 2_000_000) this.out = this.out.slice(-1_000_000);
-    };
-    child.stdout?.on('data', take);
-    child.stderr?.on('data', take);
-    // Ctrl-C or a failed test: the process goes with us, before its namespace does
-    const forget = onExit(`proc-${name}-${child.pid}`, () => killPid(child.pid, 'SIGKILL'));
-    this.exited = new Promise((r) => child.on('close', (code) => {
-      forget();
-      file.end();
-      r(code);
-    }));
-  }
-  get pid() {
-    return this.child.pid;
-  }
-  get running() {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-  output() {
-    return this.out;
-  }
-  /** the last lines of the log, for failure messages */
-  tail(lines = 30) {
-    return this.out.trimEnd().split('\n').slice(-lines).join('\n');
-  }
-  async waitForOutput(re: RegExp, timeoutMs: number) {
-    await waitFor(() => re.test(this.out) || !this.running, timeoutMs, `${this.name}: ${re}`);
-    if (!re.test(this.out)) throw new Error(`${this.name} exited before printing ${re}:\n${this.tail()}`);
-  }
-  /** signal, then wait for the exit (SIGKILL after `graceMs`) */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000) {
-    if (!this.running) return this.exited;
-    killPid(this.child.pid, signal);
-    const t = setTimeout(() => killPid(this.child.pid, 'SIGKILL'), graceMs);
-    const code = await this.exited;
-    clearTimeout(t);
-    return code;
-  }
 }
 
 export interface FleetHost {
@@ -251,13 +198,11 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     let controller: Proc | undefined;
     const startController = async () => {
       if (controller?.running) throw new Error(`the controller is still running (pid ${controller.pid})`);
-      const child = spawn(process.execPath, [
-        CONTROLLER_BIN, '--server', natsUrl, '--replicas', String(opts.replicas ?? 1),
-        '--unreachable-after', String(opts.unreachableAfterSeconds ?? 5), '--log-level', opts.logLevel ?? 'info',
-        ...credsArgs(auth?.controller),
-      ], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-      controller = new Proc('controller', child, join(dir, 'logs', 'controller.log'));
-      await controller.waitForOutput(/"msg":"controller ready"/, 60_000);
+      controller = await startControllerProcess({
+        args: ['--server', natsUrl, '--replicas', String(opts.replicas ?? 1), '--unreachable-after', String(opts.unreachableAfterSeconds ?? 5),
+          '--log-level', opts.logLevel ?? 'info', ...credsArgs(auth?.controller)],
+        logFile: join(dir, 'logs', 'controller.log'),
+      });
       return controller;
     };
     cleanups.push(async () => {

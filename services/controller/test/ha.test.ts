@@ -10,7 +10,6 @@ import {
   type Client, type NatsServer,
 } from './support.ts';
 import { ensureStreams } from '../src/streams.ts';
-import type { RunningController } from '../src/index.ts';
 
 let nats: NatsServer;
 let c: Client;

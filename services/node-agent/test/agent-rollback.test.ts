@@ -3,9 +3,9 @@ import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetworkState } from '@fleetnet/contracts';
-import { createNetns, vethPair, type Netns } from '../../../test/support/netns.ts';
+import { createNetns, vethPair } from '../../../test/support/netns.ts';
 import { waitFor } from '../../../test/support/ports.ts';
-import { agentIn, agentView, settled, addrs, links, snapshot, type TestAgent } from './helpers.ts';
+import { agentIn, agentView, settled, addrs, links, snapshot } from './helpers.ts';
 
 test('a plan whose third operation fails leaves the namespace exactly as before', async () => {
   const ns = createNetns('rb6');

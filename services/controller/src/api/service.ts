@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Logger } from 'pino';
 import {
   ApiMethods, ApiSchemas, encodeEvent, EventTypes, makeEvent, parseEvent, schemaErrors, Streams, subjects,
   type ApiMethod, type ApiRequest, type ApiResponse, type EventDataMap, type EventType, type FleetEvent,
 } from '@fleetnet/contracts';
 import type { Bus } from '../bus.ts';
-import { BUS, CONFIG, LOG, type ControllerOptions } from '../config.ts';
+import { BUS, CONFIG, type ControllerOptions } from '../config.ts';
 import { HeartbeatService } from '../heartbeats.ts';
 import { ProjectionService } from '../projection/service.ts';
 import { desiredVersionOf } from '../projection/state.ts';
@@ -18,7 +17,6 @@ export class ApiService {
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(CONFIG) private readonly opts: ControllerOptions,
-    @Inject(LOG) private readonly log: Logger,
     @Inject(ProjectionService) private readonly projection: ProjectionService,
     @Inject(HeartbeatService) private readonly heartbeats: HeartbeatService,
   ) {}

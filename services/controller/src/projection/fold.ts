@@ -45,6 +45,14 @@ function withId(list: readonly string[], id: string): string[] {
   return out;
 }
 
+/** The host an intent event is about, or undefined when this event was folded before (a replay). */
+function intentHost(d: Draft<Projection>, name: string, ev: { id: string; time: string }): Draft<HostBase> | undefined {
+  if (d.hosts[name]?.seenIds.intent.includes(ev.id)) return undefined;
+  const h = hostDraft(d, name, ev.time);
+  seen(h.seenIds.intent, ev.id);
+  return h;
+}
+
 function hostDraft(d: Draft<Projection>, name: string, time: string): Draft<HostBase> {
   const h = (d.hosts[name] ??= newHost(name, time));
   const at = laterOf(h.updatedAt, time)!;
@@ -190,9 +198,8 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: FoldInput, t:
       return;
     }
     case EventTypes.hostLabeled: {
-      if (d.hosts[ev.data.host]?.seenIds.intent.includes(ev.id)) return;
-      const h = hostDraft(d, ev.data.host, ev.time);
-      seen(h.seenIds.intent, ev.id);
+      const h = intentHost(d, ev.data.host, ev);
+      if (!h) return;
       for (const [k, v] of Object.entries(ev.data.set ?? {})) h.intentLabels[k] = v;
       for (const k of ev.data.remove ?? []) h.intentLabels[k] = null;
       delete h.pin;
@@ -202,17 +209,15 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: FoldInput, t:
       return;
     }
     case EventTypes.hostRollbackRequested: {
-      if (d.hosts[ev.data.host]?.seenIds.intent.includes(ev.id)) return;
-      const h = hostDraft(d, ev.data.host, ev.time);
-      seen(h.seenIds.intent, ev.id);
+      const h = intentHost(d, ev.data.host, ev);
+      if (!h) return;
       h.pin = { toVersion: ev.data.toVersion, eventId: ev.id };
       t.hosts.push(h.name);
       return;
     }
     case EventTypes.hostRetired: {
-      if (d.hosts[ev.data.host]?.seenIds.intent.includes(ev.id)) return;
-      const h = hostDraft(d, ev.data.host, ev.time);
-      seen(h.seenIds.intent, ev.id);
+      const h = intentHost(d, ev.data.host, ev);
+      if (!h) return;
       h.retiredAt = laterOf(h.retiredAt, ev.time)!;
       t.hosts.push(h.name);
       t.compile.push(h.name);
