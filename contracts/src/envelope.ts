@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Envelope, EventDataSchemas, type EventDataMap, type EventType, type FleetEvent } from './events.ts';
 import { schemaErrors, type ValidationError } from './validate.ts';
+import { checkJsonText, DEFAULT_BOUNDS, type Bounds } from './bounds.ts';
 
 export function makeEvent<K extends EventType>(
   type: K,
@@ -43,8 +44,11 @@ export type ParsedEvent = { ok: true; event: FleetEvent } | { ok: false; error: 
  * before any consumer can fold it: it must be complete JSON, a CloudEvents 1.0 envelope,
  * of a known type, with data matching that type's schema.
  */
-export function parseEvent(bytes: Uint8Array | string, expectedTypes?: readonly EventType[]): ParsedEvent {
+export function parseEvent(bytes: Uint8Array | string, expectedTypes?: readonly EventType[], bounds: Bounds = DEFAULT_BOUNDS): ParsedEvent {
   const text = typeof bytes === 'string' ? bytes : decoder.decode(bytes);
+  // Before anything recursive (schema validation) walks it: a 5,000-deep document is refused here, cheaply.
+  const tooBig = checkJsonText(text, bounds);
+  if (tooBig) return { ok: false, error: new InvalidEvent(`event refused: ${tooBig.message}`) };
   let raw: unknown;
   try {
     raw = JSON.parse(text);

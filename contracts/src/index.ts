@@ -18,3 +18,4 @@ export * from './yaml.ts';
 export * from './json-schemas.ts';
 export * from './selector.ts';
 export * from './credentials.ts';
+export * from './bounds.ts';

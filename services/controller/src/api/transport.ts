@@ -2,8 +2,8 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { toApiError } from './errors.ts';
-import { ApiFailure } from './errors.ts';
+import { boundedStringify, checkJsonText, DEFAULT_BOUNDS, formatViolation } from '@fleetnet/contracts';
+import { ApiFailure, toApiError } from './errors.ts';
 
 export const API_PREFIX = 'fleetnet.api.';
 export const API_QUEUE = 'fleetnet-controller';
@@ -40,6 +40,9 @@ export class FleetnetApiServer extends Server implements CustomTransportStrategy
       let body: unknown = {};
       const text = new TextDecoder().decode(msg.data);
       if (text.trim()) {
+        // Schema validation recurses: a body nested thousands deep is refused before it gets there.
+        const bad = checkJsonText(text);
+        if (bad) throw new ApiFailure('BAD_REQUEST', `request body of ${method} refused: ${bad.message}`);
         try {
           body = JSON.parse(text);
         } catch {
@@ -54,17 +57,29 @@ export class FleetnetApiServer extends Server implements CustomTransportStrategy
     const isError = Boolean(reply && typeof reply === 'object' && 'error' in reply);
     this.log.debug({ method, ms: Date.now() - started, error: isError ? (reply as { error: unknown }).error : undefined }, 'api');
     if (!msg.reply) return;
-    const text = JSON.stringify(reply ?? null);
-    const max = this.nc().info?.max_payload ?? 1024 * 1024;
-    const size = Buffer.byteLength(text);
     try {
-      if (size > max) {
-        msg.respond(JSON.stringify(toApiError(new ApiFailure('UNAVAILABLE',
-          `the ${method} response is ${size} bytes, more than the server's max_payload of ${max}; ask for less (limit/offset, a selector) or raise max_payload`))));
-      } else msg.respond(text);
+      msg.respond(this.encodeReply(method, reply));
     } catch (e) {
       this.log.warn({ err: e, method }, 'could not send API reply');
     }
+  }
+
+  /**
+   * The reply as JSON that fits one message. Serializing never throws here: a reply too deep to
+   * serialize (one host's report nested 5,000 levels) becomes an INTERNAL error for this request
+   * only, and the API keeps answering everybody else.
+   */
+  private encodeReply(method: string, reply: unknown): string {
+    const max = this.nc().info?.max_payload ?? 1024 * 1024;
+    const out = boundedStringify(reply ?? null, { ...DEFAULT_BOUNDS, maxBytes: max });
+    if (out.ok) return out.text;
+    const v = out.violation;
+    if (v.limit === 'maxBytes') {
+      return JSON.stringify(toApiError(new ApiFailure('UNAVAILABLE',
+        `the ${method} response ${v.message.replace('the limit', "the server's max_payload")}; ask for less (limit, a selector) or raise max_payload`)));
+    }
+    this.log.error({ method, limit: v.limit, path: v.path, reason: v.message }, 'API reply cannot be serialized');
+    return JSON.stringify(toApiError(new ApiFailure('INTERNAL', `the ${method} reply cannot be sent: ${formatViolation(v)}`)));
   }
 
   close(): void {
