@@ -1,4 +1,5 @@
-import type { LabelSelector, Labels } from './policy.ts';
+import { LabelSelector, type Labels } from './policy.ts';
+import { schemaErrors } from './validate.ts';
 
 /**
  * Kubernetes label selector semantics: every matchLabels entry and every expression must hold;
@@ -81,5 +82,9 @@ export function parseSelector(text: string): LabelSelector {
   const out: LabelSelector = {};
   if (Object.keys(sel.matchLabels).length) out.matchLabels = sel.matchLabels;
   if (sel.matchExpressions.length) out.matchExpressions = sel.matchExpressions;
+  // The same key and value rules as a policy's selector (63 characters, letter or digit at both ends):
+  // a query that no label could ever match is a mistake to report, not an empty answer.
+  const invalid = schemaErrors(LabelSelector, out)[0];
+  if (invalid) throw new SelectorSyntaxError(`invalid selector "${text}": ${invalid.path}: ${invalid.message}`);
   return out;
 }
