@@ -15,10 +15,13 @@ export const InterfaceTypes = [
   'loopback', 'tun', 'unknown',
 ] as const;
 export type InterfaceType = (typeof InterfaceTypes)[number];
-/** Types the agent can create; the others exist only in actual state. */
-export const CreatableInterfaceTypes: readonly InterfaceType[] = [
-  'veth', 'bond', 'vlan', 'linux-bridge', 'ovs-bridge', 'ovs-interface', 'macvlan', 'vxlan', 'dummy',
-];
+/** Types the agent creates and removes with iproute2 (one planner file per type in the agent). */
+export const LinuxCreatableTypes = ['veth', 'bond', 'vlan', 'linux-bridge', 'macvlan', 'vxlan', 'dummy'] as const satisfies readonly InterfaceType[];
+export type LinuxCreatableType = (typeof LinuxCreatableTypes)[number];
+export const LINUX_CREATABLE: ReadonlySet<string> = new Set(LinuxCreatableTypes);
+/** Types Open vSwitch creates and removes; the other types exist in actual state only. */
+export const OvsInterfaceTypes = ['ovs-bridge', 'ovs-interface'] as const satisfies readonly InterfaceType[];
+export const OVS_TYPES: ReadonlySet<string> = new Set(OvsInterfaceTypes);
 
 export const InterfaceStates = ['up', 'down', 'absent'] as const;
 export type InterfaceState = (typeof InterfaceStates)[number];

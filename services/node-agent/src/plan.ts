@@ -1,9 +1,7 @@
 import type { Interface, NetworkState, Route } from '@fleetnet/contracts';
-import { canonicalJson, isLinkLocal, routeKey } from '@fleetnet/contracts';
+import { canonicalJson, isLinkLocal, LINUX_CREATABLE, OVS_TYPES, routeKey } from '@fleetnet/contracts';
 import { STAGES, type Backend, type BackendPlan, type Operation, type PlanContext, type PlanError } from './backend.ts';
-import { LINUX_CREATABLE } from './linux/plan.ts';
 
-const OVS_TYPES = new Set(['ovs-bridge', 'ovs-interface']);
 const REMOVABLE = new Set([...LINUX_CREATABLE, ...OVS_TYPES]);
 
 export interface Plan {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Interface, NetworkState } from '@fleetnet/contracts';
 import type { Backend, PlanContext } from '../src/backend.ts';
-import { planLinux } from '../src/linux/plan.ts';
+import { planLinux } from '../src/linux/plan/index.ts';
 import { parseLinuxState } from '../src/linux/parse.ts';
 import { mergeStates } from '../src/read.ts';
 import { nextCreated, orderByStage, planAll, rollbackDesired, withCreatedRemovals } from '../src/plan.ts';
