@@ -1,5 +1,5 @@
 /**
- * The test command: type-check, then every `*.test.ts` under the packages' test folders as its own
+ * The test command: build the binaries (scripts/build.ts), type-check, then every `*.test.ts` under the packages' test folders as its own
  * uvu process (each suite starts its own nats-server, namespaces, OVS), then the smoke runs. Prints
  * per-file results and, as its very last line, `N passed, N failed[, N skipped]` summed over all.
  *
@@ -111,6 +111,18 @@ function report(o: Outcome) {
 
 const matches = (name: string) => !filters.length || filters.some((f) => name.includes(f));
 const outcomes: Outcome[] = [];
+
+// The suites spawn the built binaries (the package bins run dist/ when it is up to date): build once, first.
+{
+  const started = Date.now();
+  const { code, output } = await run(process.execPath, ['--import', 'tsx', join(root, 'scripts/build.ts')], 300_000);
+  if (code !== 0) {
+    console.log(`FAIL pnpm build (exit ${code}): nothing was tested\n${output.replace(/^/gm, '     | ')}`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  console.log(`ok   pnpm build  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
 
 if (!filters.length || filters.includes('typecheck')) {
   const t = await typecheck();

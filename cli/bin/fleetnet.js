@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly: tsx is resolved from this package, not from the caller's cwd.
-import { register } from "tsx/esm/api";
-register();
-await import("../src/main.ts");
+// The built dist/fleetnet.cjs when it is up to date, else the sources (scripts/launch.js).
+import { launch } from '../../scripts/launch.js';
+await launch('fleetnet', 'cli/src/main.ts');

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode, exitCodeHelp } from './exit-codes.ts';
 import { defaultCtx, examples } from './context.ts';
 import { DEFAULT_SERVER } from './client.ts';
+import { versionLine } from '@fleetnet/contracts';
 import { registerApply } from './commands/apply.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerGet } from './commands/get.ts';
@@ -22,6 +23,7 @@ export function buildProgram(ctx = defaultCtx()): Command {
     .option('--server <url>', `NATS server URL(s), comma separated (env FLEETNET_SERVER, default ${DEFAULT_SERVER})`)
     .option('--creds <file>', 'NATS credentials: JSON {"user","password"} from deploy/gen-auth.ts, or a NATS .creds file')
     .option('--timeout <duration>', 'how long to wait for the server, e.g. 30s, 2m (default 10s; apply --wait: 10m)')
+    .version(versionLine(), '-V, --version', 'print the version and git commit')
     .helpCommand(true)
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -67,13 +69,15 @@ export async function run(argv: string[], ctx = defaultCtx()): Promise<number> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && /(main\.ts|fleetnet(\.js)?)$/.test(process.argv[1]);
+const isMain = process.argv[1] !== undefined && /(main\.ts|fleetnet(\.c?js)?)$/.test(process.argv[1]);
 if (isMain) {
   process.on('unhandledRejection', (e) => {
     process.stderr.write(`error: ${(e as Error)?.message ?? String(e)}\n`);
     process.exit(ExitCode.failed);
   });
-  const code = await run(process.argv.slice(2));
-  // Flush stdout before leaving: a pipe reader must get every line.
-  process.stdout.write('', () => process.exit(code));
+  // No top-level await: the built binary is one CommonJS script (scripts/build.ts).
+  void run(process.argv.slice(2)).then((code) => {
+    // Flush stdout before leaving: a pipe reader must get every line.
+    process.stdout.write('', () => process.exit(code));
+  });
 }

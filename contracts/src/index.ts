@@ -19,3 +19,4 @@ export * from './json-schemas.ts';
 export * from './selector.ts';
 export * from './credentials.ts';
 export * from './bounds.ts';
+export * from './version.ts';

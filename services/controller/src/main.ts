@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
+import { versionLine } from '@fleetnet/contracts';
 import { startController } from './index.ts';
 
 const int = (min: number, max: number) => (v: string) => {
@@ -11,6 +12,7 @@ const int = (min: number, max: number) => (v: string) => {
 
 const program = new Command('fleetnet-controller')
   .description('fleetnet controller: intent → versioned desired state per host, rollouts, projection and query API')
+  .version(versionLine(), '-V, --version', 'print the version and git commit')
   .option('--server <urls>', 'NATS server URL(s), comma separated', process.env.FLEETNET_SERVER ?? 'nats://127.0.0.1:4222')
   .option('--creds <file>', 'the controller\'s NATS user: JSON {"user","password"} from deploy/gen-auth.ts, or a NATS .creds file')
   .option('--replicas <n>', 'stream and KV replicas (1, or 3 on a cluster)', int(1, 5), 1)
@@ -24,18 +26,17 @@ const log = pino({ level: o.logLevel, base: { service: 'fleetnet-controller', co
 
 process.on('unhandledRejection', (e) => log.error({ err: e }, 'unhandled rejection'));
 
-try {
-  await startController({
-    servers: o.server.split(',').map((s) => s.trim()).filter(Boolean),
-    ...(o.creds ? { creds: o.creds } : {}),
-    replicas: o.replicas,
-    unreachableAfterSeconds: o.unreachableAfter,
-    logLevel: o.logLevel,
-    name: o.name,
-    logger: log,
-    shutdownHooks: true,
-  });
-} catch (e) {
+// No top-level await: the built binary is one CommonJS script (scripts/build.ts).
+startController({
+  servers: o.server.split(',').map((s) => s.trim()).filter(Boolean),
+  ...(o.creds ? { creds: o.creds } : {}),
+  replicas: o.replicas,
+  unreachableAfterSeconds: o.unreachableAfter,
+  logLevel: o.logLevel,
+  name: o.name,
+  logger: log,
+  shutdownHooks: true,
+}).catch((e: unknown) => {
   log.fatal({ err: e }, `controller failed to start: ${(e as Error).message}`);
   process.exit(1);
-}
+});

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { NetworkState } from '@fleetnet/contracts';
-import { formatSourceError, loadNetworkState } from '@fleetnet/contracts';
+import { formatSourceError, loadNetworkState, versionLine } from '@fleetnet/contracts';
 import { createAgent } from './agent.ts';
 import { registerRunCommand } from './bus/run-command.ts';
 import { formatComparison, formatOperations } from './format.ts';
@@ -54,6 +54,7 @@ function filterState(state: NetworkState, names: string[]): NetworkState {
 
 const program = new Command('fleetnet-agent')
   .description('read, plan and apply this host\'s network (in the network namespace it runs in)')
+  .version(versionLine(), '-V, --version', 'print the version and git commit')
   .option('--state-dir <dir>', 'checkpoint, created interfaces and last-good state', process.env.FLEETNET_STATE_DIR ?? '/var/lib/fleetnet')
   .option('--ovs-db <socket>', 'ovsdb socket, e.g. unix:/run/openvswitch/db.sock (default: ovs-vsctl\'s)')
   .option('--sysfs-root <dir>', 'where sysfs is mounted (SR-IOV)', '/sys')
@@ -128,13 +129,12 @@ program
 
 registerRunCommand(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
+// No top-level await: the built binary is one CommonJS script (scripts/build.ts).
+program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof BadInput) {
     process.stderr.write(`${e.message}\n`);
     process.exit(EXIT_BAD_INPUT);
   }
   process.stderr.write(`fleetnet-agent: ${(e as Error).stack ?? e}\n`);
   process.exit(EXIT_FAILED);
-}
+});
