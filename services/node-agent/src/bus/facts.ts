@@ -1,19 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
-import type { Facts, Nic } from '@fleetnet/contracts';
+import { buildInfo, type Facts, type Nic } from '@fleetnet/contracts';
 import type { Agent } from '../agent.ts';
 import { createCapabilities } from '../linux/capabilities.ts';
 import type { Logger } from '../log.ts';
 import { readNics } from '../sriov/index.ts';
 
-/** The agent's version, from its package.json (what the controller shows next to each host). */
-export function agentVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
+/** The agent's version (what the controller shows next to each host): baked into the built binary. */
+export const agentVersion = (): string => buildInfo().version;
 
 /**
  * What the hello tells the controller about this host: NICs with their PCI ids and drivers, the
