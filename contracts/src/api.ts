@@ -26,12 +26,24 @@ export const Change = obj({
 });
 export type Change = Static<typeof Change>;
 
-const Paging = { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) };
+/**
+ * Lists come in pages (kubectl's chunking): at most `limit` items, fewer when the page would not fit
+ * in one NATS message; `continue` in a reply means there is more, and is passed back as is to get it.
+ */
+const Paging = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'at most this many items in this page (default 500)' })),
+  continue: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'the continue token of the previous page' })),
+};
+const Page = <T extends TSchema>(item: T) => ({
+  items: Type.Array(item),
+  total: Type.Integer({ description: 'items matching the request over all pages' }),
+  continue: Type.Optional(Type.String({ description: 'present when there are more items: pass it back to get the next page' })),
+});
 
 export const ApiSchemas = {
   'hosts.list': {
     request: obj({ selector: Type.Optional(Type.String()), phase: Type.Optional(Type.String()), ...Paging }),
-    response: obj({ items: Type.Array(HostView), total: Type.Integer(), nextOffset: Type.Optional(Type.Integer()) }),
+    response: obj(Page(HostView)),
   },
   'hosts.get': {
     request: obj({ name: Name }),
@@ -51,15 +63,15 @@ export const ApiSchemas = {
   },
   'policies.list': {
     request: obj({ selector: Type.Optional(Type.String()), ...Paging }),
-    response: obj({ items: Type.Array(PolicyView), total: Type.Integer() }),
+    response: obj(Page(PolicyView)),
   },
   'policies.get': {
     request: obj({ name: Name }),
     response: obj({ policy: PolicyView }),
   },
   'rollouts.list': {
-    request: obj({}),
-    response: obj({ items: Type.Array(RolloutView) }),
+    request: obj({ ...Paging }),
+    response: obj(Page(RolloutView)),
   },
   'rollouts.get': {
     request: obj({ policy: Name }),

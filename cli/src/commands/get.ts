@@ -5,6 +5,7 @@ import { CliError, ExitCode } from '../exit-codes.ts';
 import { parseFormat, render } from '../output/format.ts';
 import { hostsTable, policiesTable, rolloutsTable } from '../output/views.ts';
 import { parseSelectorArg as parseSelector } from '../selector-arg.ts';
+import { chunkFlag, countFlag, listAll, type ListMethod, type Listed } from '../list.ts';
 
 export const RESOURCE_KINDS: Record<string, 'hosts' | 'policies' | 'rollouts'> = {
   host: 'hosts', hosts: 'hosts', policy: 'policies', policies: 'policies', rollout: 'rollouts', rollouts: 'rollouts',
@@ -16,6 +17,14 @@ export function resourceKind(kind: string): 'hosts' | 'policies' | 'rollouts' {
   return k;
 }
 
+interface GetOptions {
+  selector?: string;
+  phase?: string;
+  output: string;
+  chunkSize?: string;
+  limit?: string;
+}
+
 export function registerGet(program: Command, ctx: Ctx) {
   program
     .command('get')
@@ -25,15 +34,28 @@ export function registerGet(program: Command, ctx: Ctx) {
     .option('-l, --selector <selector>', 'label selector, e.g. rack=r1,role in (storage,compute),!canary')
     .option('--phase <phase>', 'hosts only: Pending, Applying, Applied, RolledBack, Failed, Drifted, Unknown')
     .option('-o, --output <format>', 'table|wide|json|yaml', 'table')
+    .option('--chunk-size <n>', 'items per request while paging through the list (default 500)')
+    .option('--limit <n>', 'show at most N items (says so on stderr when there are more)')
     .addHelpText('after', examples(
       'fleetnet get hosts',
       'fleetnet get hosts -l rack=r1 --phase Failed -o wide',
       'fleetnet get policy storage-vlan -o yaml',
       'fleetnet get rollouts -o json',
+      'fleetnet get hosts --limit 20',
     ))
-    .action(async (resource: string, name: string | undefined, opts: { selector?: string; phase?: string; output: string }, cmd: Command) => {
+    .action(async (resource: string, name: string | undefined, opts: GetOptions, cmd: Command) => {
       const kind = resourceKind(resource);
       const format = parseFormat(opts.output);
+      const paging = { chunk: chunkFlag(opts.chunkSize), limit: countFlag('--limit', opts.limit) };
+      if (name && (opts.chunkSize !== undefined || opts.limit !== undefined)) {
+        throw new CliError('--chunk-size and --limit apply to lists, not to one NAME', ExitCode.invalid);
+      }
+      // The whole list is printed unless --limit cut it on purpose; then stderr says how much is left out.
+      const listed = async <M extends ListMethod>(client: Parameters<typeof listAll>[0], method: M, body: Parameters<typeof listAll<M>>[2]) => {
+        const l = await listAll(client, method, body, paging);
+        if (l.cut) ctx.err.write(`showing ${l.items.length} of ${l.total} ${kind} (--limit ${paging.limit})\n`);
+        return { items: l.items, total: l.total } as Pick<Listed<M>, 'items' | 'total'>;
+      };
       if (opts.selector !== undefined) parseSelector(opts.selector);
       if (opts.phase && kind !== 'hosts') throw new CliError('--phase applies to hosts only', ExitCode.invalid);
       if (opts.selector && kind === 'rollouts') throw new CliError('--selector applies to hosts and policies', ExitCode.invalid);
@@ -44,7 +66,7 @@ export function registerGet(program: Command, ctx: Ctx) {
             const { host } = await client.request('hosts.get', { name });
             return render(format, host, (w) => hostsTable([host], w, c));
           }
-          const res = await client.request('hosts.list', {
+          const res = await listed(client, 'hosts.list', {
             ...(opts.selector ? { selector: opts.selector } : {}),
             ...(opts.phase ? { phase: opts.phase } : {}),
           });
@@ -55,14 +77,14 @@ export function registerGet(program: Command, ctx: Ctx) {
             const { policy } = await client.request('policies.get', { name });
             return render(format, policy, (w) => policiesTable([policy], w, c));
           }
-          const res = await client.request('policies.list', opts.selector ? { selector: opts.selector } : {});
+          const res = await listed(client, 'policies.list', opts.selector ? { selector: opts.selector } : {});
           return render(format, res, (w) => (res.items.length ? policiesTable(res.items, w, c) : 'no policies\n'));
         }
         if (name) {
           const { rollout } = await client.request('rollouts.get', { policy: name });
           return render(format, rollout, (w) => rolloutsTable([rollout], w, c));
         }
-        const res = await client.request('rollouts.list', {});
+        const res = await listed(client, 'rollouts.list', {});
         return render(format, res, (w) => (res.items.length ? rolloutsTable(res.items, w, c) : 'no rollouts\n'));
       });
       ctx.out.write(text);

@@ -4,6 +4,7 @@ import { KvBuckets, parseEvent, parseSubject, type FleetEvent, type HostView, ty
 import { connectClient, type Client } from '../client.ts';
 import { examples, globals, type Ctx } from '../context.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
+import { listAll } from '../list.ts';
 import { parseFormat, type OutputFormat } from '../output/format.ts';
 import { hostsTable } from '../output/views.ts';
 import { matchesSelector as selectorMatches } from '@fleetnet/contracts';
@@ -48,7 +49,7 @@ async function watchEvents(c: Client, ctx: Ctx, format: OutputFormat, sel: Label
   const labels = new Map<string, Labels>();
   if (sel) {
     try {
-      const res = await c.request('hosts.list', {});
+      const res = await listAll(c, 'hosts.list', {});
       for (const h of res.items) labels.set(h.name, h.labels);
     } catch (e) {
       if (!(e instanceof CliError && e.code === ExitCode.noController)) throw e;

@@ -8,10 +8,14 @@ import { historyOf, matchingPolicies } from '../projection/views.ts';
 import { matchesSelector, parseSelector, SelectorSyntaxError } from '@fleetnet/contracts';
 import { actualChanges, desiredChanges } from './changes.ts';
 import { ApiFailure } from './errors.ts';
-import { servedRollout, SERVED_ROLLOUT_BYTES } from '../rollout/view.ts';
+import { servedRollout, SERVED_ROLLOUT_BYTES } from '../projection/rollout-view.ts';
 
-/** Default page size: a page of host views must fit in one NATS message (1 MB by default). */
-export const DEFAULT_PAGE = 200;
+/** Items per page when the request names no limit (kubectl's default chunk size). */
+export const DEFAULT_PAGE = 500;
+/** The NATS default max_payload, for callers that do not know the server's. */
+export const DEFAULT_REPLY_BYTES = 1024 * 1024;
+/** Room left in a page for `total`, `continue` and the braces around the items. */
+const PAGE_RESERVE = 2048;
 
 /** Read-only answers computed from the projection: pure, so they are tested without a bus. */
 
@@ -30,22 +34,76 @@ export function hostOrFail(state: Projection, name: string): HostBase {
   return h;
 }
 
+const encodeContinue = (after: string) => Buffer.from(JSON.stringify({ after }), 'utf8').toString('base64url');
+
+function decodeContinue(token: string): string {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof v?.after === 'string' && v.after) return v.after;
+  } catch {
+    // fall through
+  }
+  throw new ApiFailure('BAD_REQUEST', 'invalid continue token: pass back the "continue" of the previous page unchanged', [{ path: 'continue', message: 'not a token this API issued' }]);
+}
+
+interface PageRequest {
+  limit?: number | undefined;
+  continue?: string | undefined;
+}
+
+/**
+ * One page of a list sorted by name: items after the continue token's name (so a page boundary
+ * holds while items are added or removed), at most `limit`, and never more bytes than `maxBytes`
+ * (a reply must fit in one NATS message). A single item is served even when it alone is bigger:
+ * the transport then answers with an error naming the size, rather than paging forever.
+ */
+export function pageOf<T>(
+  names: readonly string[], item: (name: string) => T, req: PageRequest, maxBytes = DEFAULT_REPLY_BYTES,
+): { items: T[]; total: number; continue?: string } {
+  const after = req.continue === undefined ? undefined : decodeContinue(req.continue);
+  let start = 0;
+  if (after !== undefined) {
+    let lo = 0;
+    let hi = names.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (names[mid]! <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    start = lo;
+  }
+  const limit = req.limit ?? DEFAULT_PAGE;
+  const budget = Math.max(1, maxBytes - PAGE_RESERVE);
+  const items: T[] = [];
+  let bytes = 0;
+  let i = start;
+  for (; i < names.length && items.length < limit; i++) {
+    const it = item(names[i]!);
+    const size = Buffer.byteLength(JSON.stringify(it)) + 1;
+    if (items.length && bytes + size > budget) break;
+    bytes += size;
+    items.push(it);
+  }
+  const out: { items: T[]; total: number; continue?: string } = { items, total: names.length };
+  if (i < names.length) out.continue = encodeContinue(names[i - 1]!);
+  return out;
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 export function listHosts(
-  state: Projection, req: ApiRequest<'hosts.list'>, live: (v: HostView) => HostView,
+  state: Projection, req: ApiRequest<'hosts.list'>, live: (v: HostView) => HostView, maxBytes = DEFAULT_REPLY_BYTES,
 ): ApiResponse<'hosts.list'> {
   const sel = selectorOf(req.selector);
   if (req.phase !== undefined && !(HostPhases as readonly string[]).includes(req.phase)) {
     throw new ApiFailure('BAD_REQUEST', `unknown phase "${req.phase}"; one of ${HostPhases.join(', ')}`, [{ path: 'phase', message: 'unknown phase' }]);
   }
-  const all = Object.keys(state.views.hosts).sort()
-    .map((n) => state.views.hosts[n]!)
-    .filter((v) => matchesSelector(sel, v.labels) && (req.phase === undefined || v.phase === req.phase));
-  const offset = req.offset ?? 0;
-  const limit = req.limit ?? DEFAULT_PAGE;
-  const items = all.slice(offset, offset + limit).map(live);
-  const out: ApiResponse<'hosts.list'> = { items, total: all.length };
-  if (offset + limit < all.length) out.nextOffset = offset + limit;
-  return out;
+  const names = Object.keys(state.views.hosts).sort(byName)
+    .filter((n) => {
+      const v = state.views.hosts[n]!;
+      return matchesSelector(sel, v.labels) && (req.phase === undefined || v.phase === req.phase);
+    });
+  return pageOf(names, (n) => live(state.views.hosts[n]!), req, maxBytes);
 }
 
 export function hostEvents(h: HostBase, limit = 20): EventSummary[] {
@@ -70,13 +128,13 @@ export function hostHistory(state: Projection, name: string): ApiResponse<'hosts
   return { host: name, versions: historyOf(hostOrFail(state, name)) };
 }
 
-export function listPolicies(state: Projection, req: ApiRequest<'policies.list'>): ApiResponse<'policies.list'> {
+export function listPolicies(state: Projection, req: ApiRequest<'policies.list'>, maxBytes = DEFAULT_REPLY_BYTES): ApiResponse<'policies.list'> {
   const sel = selectorOf(req.selector);
-  const all = Object.keys(state.views.policies).sort()
-    .map((n) => state.views.policies[n]!)
-    .filter((p) => !p.deleted && matchesSelector(sel, p.policy.metadata.labels ?? {}));
-  const offset = req.offset ?? 0;
-  return { items: all.slice(offset, offset + (req.limit ?? 1000)), total: all.length };
+  const names = Object.keys(state.views.policies).sort(byName).filter((n) => {
+    const p = state.views.policies[n]!;
+    return !p.deleted && matchesSelector(sel, p.policy.metadata.labels ?? {});
+  });
+  return pageOf(names, (n) => state.views.policies[n]!, req, maxBytes);
 }
 
 export function getPolicy(state: Projection, name: string): ApiResponse<'policies.get'> {
@@ -92,11 +150,11 @@ export function getRollout(state: Projection, policy: string): ApiResponse<'roll
   return { rollout: servedRollout(r) };
 }
 
-/** Every rollout, each cut to its share of one message. */
-export function listRollouts(state: Projection): ApiResponse<'rollouts.list'> {
-  const names = Object.keys(state.views.rollouts).sort();
-  const budget = Math.floor(SERVED_ROLLOUT_BYTES / Math.max(1, names.length));
-  return { items: names.map((k) => servedRollout(state.views.rollouts[k]!, budget)) };
+/** Every rollout, a page at a time; each served as rollouts.get serves it (its per-host list cut past a few thousand hosts). */
+export function listRollouts(state: Projection, req: ApiRequest<'rollouts.list'> = {}, maxBytes = DEFAULT_REPLY_BYTES): ApiResponse<'rollouts.list'> {
+  const names = Object.keys(state.views.rollouts).sort(byName);
+  const budget = Math.min(SERVED_ROLLOUT_BYTES, Math.floor((maxBytes - PAGE_RESERVE) * 0.9));
+  return pageOf(names, (n) => servedRollout(state.views.rollouts[n]!, budget), req, maxBytes);
 }
 
 /**

@@ -37,12 +37,17 @@ export class ApiService {
 
   private live = (v: Parameters<HeartbeatService['overlay']>[0]) => this.heartbeats.overlay(v);
 
-  hostsList = (r: ApiRequest<'hosts.list'>) => q.listHosts(this.state, r, this.live);
+  /** a list page must fit in one message of this server */
+  private get replyBytes() {
+    return this.bus.nc.info?.max_payload ?? q.DEFAULT_REPLY_BYTES;
+  }
+
+  hostsList = (r: ApiRequest<'hosts.list'>) => q.listHosts(this.state, r, this.live, this.replyBytes);
   hostsGet = (r: ApiRequest<'hosts.get'>) => q.getHost(this.state, r.name, this.live);
   hostsHistory = (r: ApiRequest<'hosts.history'>) => q.hostHistory(this.state, r.name);
-  policiesList = (r: ApiRequest<'policies.list'>) => q.listPolicies(this.state, r);
+  policiesList = (r: ApiRequest<'policies.list'>) => q.listPolicies(this.state, r, this.replyBytes);
   policiesGet = (r: ApiRequest<'policies.get'>) => q.getPolicy(this.state, r.name);
-  rolloutsList = () => q.listRollouts(this.state);
+  rolloutsList = (r: ApiRequest<'rollouts.list'>) => q.listRollouts(this.state, r, this.replyBytes);
   rolloutsGet = (r: ApiRequest<'rollouts.get'>) => q.getRollout(this.state, r.policy);
   plan = (r: ApiRequest<'plan'>) => q.planPolicy(this.state, r.policy);
 
