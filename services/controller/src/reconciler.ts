@@ -11,7 +11,7 @@ import { isRetired, type HostBase, type Projection } from './projection/state.ts
 import { publishDesired, type DesiredContent, type DesiredHead } from './publish.ts';
 import { gatedPolicies } from './rollout/gate.ts';
 import { overdueHosts, planAdmissions } from './rollout/plan.ts';
-import { rolloutSettings } from './rollout/settings.ts';
+import { rolloutSettings } from './projection/rollout-settings.ts';
 
 /**
  * Turns projection changes into desired versions. One pass at a time: a pass decides admissions

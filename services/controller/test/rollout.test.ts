@@ -2,9 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { HostNetworkPolicy, Rollout } from '@fleetnet/contracts';
 import type { HostBase, PolicyBase } from '../src/projection/state.ts';
-import { deriveRollout } from '../src/rollout/view.ts';
+import { deriveRollout } from '../src/projection/rollout-view.ts';
 import { overdueHosts, planAdmissions } from '../src/rollout/plan.ts';
-import { resolveMaxUnavailable } from '../src/rollout/settings.ts';
+import { resolveMaxUnavailable } from '../src/projection/rollout-settings.ts';
 
 const T = '2026-11-22T00:00:00.000Z';
 const policy = (rollout: Rollout, extra: Partial<PolicyBase> = {}): PolicyBase => ({

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RolloutHost, RolloutView } from '@fleetnet/contracts';
-import { servedRollout, SERVED_ROLLOUT_BYTES } from '../src/rollout/view.ts';
+import { servedRollout, SERVED_ROLLOUT_BYTES } from '../src/projection/rollout-view.ts';
 
 /** A rollout over `n` hosts: every 7th failed, every 5th in progress, the rest succeeded. */
 function bigRollout(n: number): RolloutView {

@@ -4,16 +4,17 @@ import type { Logger } from 'pino';
 import { encodeEvent, EventTypes, makeEvent, Streams, subjects } from '@fleetnet/contracts';
 import type { Bus } from '../bus.ts';
 import { BUS, CONFIG, LOG, type ControllerOptions } from '../config.ts';
+import { decode } from '../projection/decode.ts';
+import { checkIntent } from '../projection/intent.ts';
 import { ProjectionService } from '../projection/service.ts';
-import { desiredVersionOf } from '../projection/state.ts';
-import { checkIntent, type IntentCheck } from './check.ts';
 
 export const INTAKE_CONSUMER = 'fleetnet-controller-intake';
 
 /**
  * The durable intake: every intent message is judged once (by whichever controller pulls it) and
  * an invalid one is answered with a `fleetnet.intent.rejected` event naming the reason, then acked.
- * The verdict is the projection's own, so the rejection and the fold can never disagree.
+ * It judges nothing itself: the verdict is the one the fold reached (`projection/intent.ts`), so a
+ * rejected intent has changed nothing and an intent that changed something is never rejected.
  */
 @Injectable()
 export class IntakeService {
@@ -65,12 +66,10 @@ export class IntakeService {
   private async judge(m: JsMsg) {
     if (m.subject === subjects.intentRejected) return;
     await this.projection.waitFolded('intent', m.seq, 10_000).catch(() => undefined);
-    let verdict: IntentCheck = this.projection.projector.verdicts.get(m.seq) ?? checkIntent(this.projection.state, m.subject, m.data);
-    if (verdict.ok && verdict.event.type === EventTypes.hostRollbackRequested) {
-      const { host, toVersion } = verdict.event.data as { host: string; toVersion: number };
-      const have = desiredVersionOf(this.projection.state.hosts[host]);
-      if (toVersion > have) verdict = { ok: false, eventId: verdict.event.id, reason: `host "${host}" has no desired version ${toVersion} (newest is ${have})` };
-    }
+    // Folded before this process kept verdicts (or long ago): the same check against today's state.
+    const verdict = this.projection.projector.verdicts.get(m.seq) ?? checkIntent(this.projection.state, decode({
+      stream: 'intent', seq: m.seq, subject: m.subject, data: m.data, storedMs: Math.floor(m.info.timestampNanos / 1e6),
+    }));
     if (verdict.ok) return;
     const ev = makeEvent(EventTypes.intentRejected, this.opts.name, subjects.intentRejected, {
       subject: m.subject, reason: verdict.reason,

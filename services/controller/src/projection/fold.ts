@@ -1,6 +1,7 @@
 import { createDraft, finishDraft, type Draft } from 'immer';
-import { contentHash, EventTypes, parseEvent, parseSubject, type FleetEvent } from '@fleetnet/contracts';
-import { checkIntent, type IntentCheck } from '../intake/check.ts';
+import { contentHash, EventTypes, type FleetEvent } from '@fleetnet/contracts';
+import { decode, type Decoded, type FoldInput } from './decode.ts';
+import { checkIntent, type IntentCheck } from './intent.ts';
 import {
   desiredVersionOf, laterOf, RECENT_IDS,
   type DesiredFact, type HostBase, type PolicyBase, type Projection, type StreamKey, type SyncFact,
@@ -10,22 +11,13 @@ import {
 export interface Touched {
   hosts: string[];
   policies: string[];
-  /** any host's labels or any policy changed: policy→host matching must be refreshed */
-  matching: boolean;
   /** hosts whose own compile inputs changed (labels, facts, retirement): their compile view is re-derived */
   compile: string[];
   /** for intent messages: whether the intent counted, and why not */
   verdict?: IntentCheck;
 }
 
-export interface FoldInput {
-  stream: StreamKey;
-  seq: number;
-  subject: string;
-  data: Uint8Array | string;
-  /** when the server stored the message (ms); orders a sync after the desired version it reports on */
-  storedMs?: number;
-}
+export type { FoldInput } from './decode.ts';
 
 const newHost = (name: string, time: string): HostBase => ({
   name, agentLabels: {}, intentLabels: {}, desired: [], syncs: {}, updatedAt: time, seenIds: { intent: [], reports: [] },
@@ -59,12 +51,6 @@ function hostDraft(d: Draft<Projection>, name: string, time: string): Draft<Host
   if (at !== h.updatedAt) h.updatedAt = at;
   return h;
 }
-
-const REPORT_TYPES = {
-  hello: EventTypes.hello,
-  state: EventTypes.stateReported,
-  sync: EventTypes.syncReported,
-} as const;
 
 /** What one message changes: the stream's folded sequence and the entities it replaced. */
 export interface Patch {
@@ -110,20 +96,22 @@ function entityDrafts<T extends object>(base: Record<string, T>) {
  * The reducer: one stream message in, the changes to the projection out (pure: `state` is not
  * touched). A message at or below the stream's folded sequence is a replay and changes nothing;
  * a message that is truncated, of the wrong type for its subject, about another host than its
- * subject names, a repeated event id, or a sync for a version not stored before it, only
- * advances the stream's sequence.
+ * subject names, a repeated event id, a sync for a version not stored before it, or an intent the
+ * check refuses, only advances the stream's sequence. `decoded` is `msg` decoded, when the caller
+ * already did (the live reader decodes before it decides whether to wait for the desired stream).
  */
-export function foldPatch(state: Projection, msg: FoldInput): { patch?: Patch; touched: Touched } {
-  const touched: Touched = { hosts: [], policies: [], matching: false, compile: [] };
+export function foldPatch(state: Projection, msg: FoldInput, decoded?: Decoded): { patch?: Patch; touched: Touched } {
+  const touched: Touched = { hosts: [], policies: [], compile: [] };
   if (msg.seq <= state.seq[msg.stream]) return { touched };
+  const m = decoded ?? decode(msg);
   if (msg.stream !== 'intent') {
-    const h = msg.stream === 'desired' ? foldDesired(state, msg, touched) : foldReport(state, msg, touched);
+    const h = msg.stream === 'desired' ? foldDesired(state, m, touched) : foldReport(state, m, touched);
     return { patch: { stream: msg.stream, seq: msg.seq, hosts: h ? { [h.name]: h } : {}, policies: {} }, touched };
   }
   const hosts = entityDrafts(state.hosts);
   const policies = entityDrafts(state.policies);
   const d = { hosts: hosts.proxy, policies: policies.proxy } as unknown as Draft<Projection>;
-  foldIntent(d, state, msg, touched);
+  foldIntent(d, state, m, touched);
   return { patch: { stream: msg.stream, seq: msg.seq, hosts: hosts.finish(), policies: policies.finish() }, touched };
 }
 
@@ -142,8 +130,8 @@ export function fold(state: Projection, msg: FoldInput): { state: Projection; to
   return { state: patch ? applyPatch(state, patch) : state, touched };
 }
 
-function foldIntent(d: Draft<Projection>, before: Projection, msg: FoldInput, t: Touched) {
-  const check = checkIntent(before, msg.subject, msg.data);
+function foldIntent(d: Draft<Projection>, before: Projection, msg: Decoded, t: Touched) {
+  const check = checkIntent(before, msg);
   t.verdict = check;
   if (!check.ok) return;
   const ev = check.event;
@@ -165,7 +153,6 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: FoldInput, t:
       p.updatedAt = ev.time;
       clearPins(d, before, t);
       t.policies.push(name);
-      t.matching = true;
       return;
     }
     case EventTypes.policyDeleted: {
@@ -175,7 +162,6 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: FoldInput, t:
       p.updatedAt = ev.time;
       clearPins(d, before, t);
       t.policies.push(p.name);
-      t.matching = true;
       return;
     }
     case EventTypes.rolloutPaused:
@@ -205,7 +191,6 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: FoldInput, t:
       delete h.pin;
       t.hosts.push(h.name);
       t.compile.push(h.name);
-      t.matching = true;
       return;
     }
     case EventTypes.hostRollbackRequested: {
@@ -221,7 +206,6 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: FoldInput, t:
       h.retiredAt = laterOf(h.retiredAt, ev.time)!;
       t.hosts.push(h.name);
       t.compile.push(h.name);
-      t.matching = true;
       return;
     }
   }
@@ -251,16 +235,12 @@ function hostAt(before: Projection, name: string, time: string): { h: HostBase; 
   return { h: { ...h0, updatedAt }, changed: true };
 }
 
-function foldDesired(before: Projection, msg: FoldInput, t: Touched): HostBase | undefined {
-  const sub = parseSubject(msg.subject);
-  if (sub?.kind !== 'desired') return undefined;
-  const p = parseEvent(msg.data, [EventTypes.desiredPublished]);
-  if (!p.ok) return undefined;
-  const ev = p.event as FleetEvent<typeof EventTypes.desiredPublished>;
-  if (ev.data.host !== sub.name || ev.subject !== msg.subject) return undefined;
-  const { h, changed } = hostAt(before, sub.name, ev.time);
+function foldDesired(before: Projection, msg: Decoded, t: Touched): HostBase | undefined {
+  if (!msg.ok || msg.sub?.kind !== 'desired') return undefined;
+  const ev = msg.event as FleetEvent<typeof EventTypes.desiredPublished>;
+  const { h, changed } = hostAt(before, ev.data.host, ev.time);
   // an old version still counts as a sighting of the host (updatedAt), as it always did
-  if (ev.data.version <= desiredVersionOf(before.hosts[sub.name])) return changed ? h : undefined;
+  if (ev.data.version <= desiredVersionOf(before.hosts[ev.data.host])) return changed ? h : undefined;
   const fact: DesiredFact = {
     id: ev.id, version: ev.data.version, seq: msg.seq, storedMs: msg.storedMs ?? 0, time: ev.time, sources: ev.data.sources, contentHash: ev.data.contentHash,
     ...(ev.data.reason !== undefined ? { reason: ev.data.reason } : {}),
@@ -278,17 +258,15 @@ function foldDesired(before: Projection, msg: FoldInput, t: Touched): HostBase |
   };
 }
 
-function foldReport(before: Projection, msg: FoldInput, t: Touched): HostBase | undefined {
-  const sub = parseSubject(msg.subject);
-  if (!sub || !(sub.kind in REPORT_TYPES)) return undefined;
-  const type = REPORT_TYPES[sub.kind as keyof typeof REPORT_TYPES];
-  const p = parseEvent(msg.data, [type]);
-  if (!p.ok) return undefined;
-  const ev = p.event as FleetEvent<typeof type>;
-  // A host may only speak for itself: the subject (which NATS permissions bind to the host's user)
-  // and the envelope must both name it.
-  if (ev.data.host !== sub.name || ev.subject !== msg.subject) return undefined;
-  const base = before.hosts[sub.name];
+type ReportType = typeof EventTypes.hello | typeof EventTypes.stateReported | typeof EventTypes.syncReported;
+
+function foldReport(before: Projection, msg: Decoded, t: Touched): HostBase | undefined {
+  const kind = msg.sub?.kind;
+  if (!msg.ok || (kind !== 'hello' && kind !== 'state' && kind !== 'sync')) return undefined;
+  // decode checked that the subject and the envelope both name this host: a host speaks only for itself
+  const ev = msg.event as FleetEvent<ReportType>;
+  const name = ev.data.host;
+  const base = before.hosts[name];
   if (base?.seenIds.reports.includes(ev.id)) return undefined;
   // A sync counts only for a version that was stored before it: whatever order the streams are
   // folded in (live, or desired-first in a rebuild), the same syncs count.
@@ -296,7 +274,7 @@ function foldReport(before: Projection, msg: FoldInput, t: Touched): HostBase | 
     const published = base?.desired.find((x) => x.version === ev.data.version);
     if (!published || published.storedMs > (msg.storedMs ?? Infinity)) return undefined;
   }
-  const h0 = hostAt(before, sub.name, ev.time).h;
+  const h0 = hostAt(before, name, ev.time).h;
   const h: HostBase = {
     ...h0,
     seenIds: { ...h0.seenIds, reports: withId(h0.seenIds.reports, ev.id) },
@@ -309,7 +287,6 @@ function foldReport(before: Projection, msg: FoldInput, t: Touched): HostBase | 
       h.agentVersion = ev.data.agentVersion;
       h.registeredAt ??= ev.time;
       h.helloAt = laterOf(h0.helloAt, ev.time);
-      t.matching = true;
       t.compile.push(h.name);
       break;
     case EventTypes.stateReported:

@@ -1,7 +1,8 @@
-import type { IntentCheck } from '../intake/check.ts';
 import { LabelIndex } from '../label-index.ts';
-import { deriveRollout, RolloutCache } from '../rollout/view.ts';
-import { foldPatch, type FoldInput } from './fold.ts';
+import type { Decoded, FoldInput } from './decode.ts';
+import { foldPatch } from './fold.ts';
+import type { IntentCheck } from './intent.ts';
+import { deriveRollout, RolloutCache } from './rollout-view.ts';
 import { effectiveLabels, isRetired, type HostBase, type PolicyBase, type Projection, emptyProjection } from './state.ts';
 import { hostCompileView, hostView, policyView } from './views.ts';
 
@@ -33,8 +34,9 @@ export class Projector {
   /** intent sequence → whether it counted; read by the intake to publish rejections */
   readonly verdicts = new Map<number, IntentCheck>();
 
-  apply(msg: FoldInput): void {
-    const { patch, touched } = foldPatch(this.state, msg);
+  /** `decoded`: the message already decoded by the caller (it is never decoded twice) */
+  apply(msg: FoldInput, decoded?: Decoded): void {
+    const { patch, touched } = foldPatch(this.state, msg, decoded);
     if (!patch) return;
     this.state.seq[patch.stream] = patch.seq;
     Object.assign(this.state.hosts, patch.hosts);

@@ -1,6 +1,6 @@
 import type { RolloutHost, RolloutState, RolloutView } from '@fleetnet/contracts';
-import { laterOf, type HostBase, type PolicyBase } from '../projection/state.ts';
-import { rolloutSettings } from './settings.ts';
+import { laterOf, type HostBase, type PolicyBase } from './state.ts';
+import { rolloutSettings } from './rollout-settings.ts';
 
 /**
  * Where one host stands in the rollout of `policy@revision`, from facts only: the first desired

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { parseSubject, Streams, subjects } from '@fleetnet/contracts';
+import { EventTypes, Streams, subjects } from '@fleetnet/contracts';
 import type { Bus } from '../bus.ts';
 import { BUS, LOG } from '../config.ts';
+import { decode, type Decoded, type FoldInput } from './decode.ts';
 import { Projector, type FlushResult } from './projector.ts';
 import { STREAM_OF, lastSeqs } from './replay.ts';
 import { desiredVersionOf, type StreamKey } from './state.ts';
@@ -124,9 +125,11 @@ export class ProjectionService {
         r.aliveAt = Date.now();
         r.busy = true;
         try {
-          if (key === 'reports') await this.desiredFirst(m);
+          const msg: FoldInput = { stream: key, seq: m.seq, subject: m.subject, data: m.data, storedMs: Math.floor(m.info.timestampNanos / 1e6) };
+          const decoded = decode(msg);
+          await this.desiredFirst(decoded);
           if (gen !== r.gen) break;
-          this.projector.apply({ stream: key, seq: m.seq, subject: m.subject, data: m.data, storedMs: Math.floor(m.info.timestampNanos / 1e6) });
+          this.projector.apply(msg, decoded);
         } catch (e) {
           this.log.error({ err: e, stream: STREAM_OF[key], seq: m.seq }, 'fold failed; message skipped');
         } finally {
@@ -143,26 +146,23 @@ export class ProjectionService {
   }
 
   /**
-   * A sync can overtake the desired version it reports on (two streams, two consumers). Before
-   * folding a sync for a version we have not seen, fold the host's desired subject up to its head;
-   * a version that is still unknown then was never published.
+   * A sync or a rollback request can overtake the desired version it names (separate streams,
+   * separate consumers). Before folding one that names a version we have not seen, fold the host's
+   * desired subject up to its head; a version that is still unknown then was never published.
    */
-  private async desiredFirst(m: JsMsg) {
-    const sub = parseSubject(m.subject);
-    if (sub?.kind !== 'sync') return;
-    let version = 0;
-    try {
-      version = Number((JSON.parse(new TextDecoder().decode(m.data)) as { data?: { version?: unknown } }).data?.version) || 0;
-    } catch {
-      return;
-    }
-    if (version <= desiredVersionOf(this.projector.state.hosts[sub.name!])) return;
-    const head = await this.bus.jsm.streams.getMessage(Streams.desired, { last_by_subj: subjects.desired(sub.name!) }).catch(() => null);
-    // A sync whose version is not folded yet would be refused for good, so wait for the desired
+  private async desiredFirst(m: Decoded) {
+    if (!m.ok) return;
+    const ev = m.event;
+    const named = ev.type === EventTypes.syncReported ? { host: ev.data.host, version: ev.data.version }
+      : ev.type === EventTypes.hostRollbackRequested ? { host: ev.data.host, version: ev.data.toVersion }
+      : undefined;
+    if (!named || named.version <= desiredVersionOf(this.projector.state.hosts[named.host])) return;
+    const head = await this.bus.jsm.streams.getMessage(Streams.desired, { last_by_subj: subjects.desired(named.host) }).catch(() => null);
+    // A message whose version is not folded yet would be refused for good, so wait for the desired
     // reader (reopened by the watchdog if it stalls) rather than fold too early.
     if (head) {
       await this.waitFolded('desired', head.seq, DESIRED_FIRST_MS).catch(() =>
-        this.log.error({ host: sub.name, version, desiredSeq: head.seq }, `desired stream not folded within ${DESIRED_FIRST_MS} ms; folding the sync report anyway`));
+        this.log.error({ host: named.host, version: named.version, desiredSeq: head.seq }, `desired stream not folded within ${DESIRED_FIRST_MS} ms; folding anyway`));
     }
   }
 

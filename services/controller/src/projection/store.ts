@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { HostView, PolicyView, RolloutView } from '@fleetnet/contracts';
 import type { Buckets } from '../streams.ts';
 import type { Projection } from './state.ts';
-import { servedRollout } from '../rollout/view.ts';
+import { servedRollout } from './rollout-view.ts';
 
 const RETRY_MIN_MS = 250;
 const MAX_DELAY_MS = 1000;

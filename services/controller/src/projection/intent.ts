@@ -1,0 +1,68 @@
+import { EventTypes, validatePolicy, type FleetEvent, type ValidationError } from '@fleetnet/contracts';
+import type { Decoded, Refusal } from './decode.ts';
+import type { HostBase, Projection } from './state.ts';
+
+export type IntentCheck = { ok: true; event: FleetEvent } | ({ ok: false } & Refusal);
+
+const errs = (errors: ValidationError[]) => errors.map((e) => ({ path: e.path, message: e.message }));
+
+/**
+ * The desired version a rollback may return to: one the host had when the request was stored.
+ * Server store times decide, as for syncs, so the answer is the same whether the desired stream is
+ * folded before the intent (a rebuild) or beside it (live: the reader folds the host's desired
+ * subject up to its head before it folds a rollback naming a version it has not seen).
+ */
+function storedBefore(host: HostBase | undefined, storedMs: number | undefined): HostBase['desired'] {
+  const limit = storedMs ?? Infinity;
+  return (host?.desired ?? []).filter((d) => d.storedMs <= limit);
+}
+
+/**
+ * Whether an intent message may change anything: the one check, made where the message is folded
+ * (so it decides what the projection holds) and read by the intake (which publishes the rejection),
+ * so a rejected intent never changes the projection and an accepted one is never rejected.
+ * Only state whose answer does not depend on how the streams interleave is consulted: the policies
+ * known (intent stream, in order) and the desired versions stored before the request.
+ */
+export function checkIntent(state: Projection, msg: Decoded): IntentCheck {
+  if (!msg.ok) return msg;
+  const ev = msg.event;
+  const fail = (reason: string, errors?: ValidationError[]): IntentCheck => ({
+    ok: false, reason, eventId: ev.id, ...(errors ? { errors: errs(errors) } : {}),
+  });
+  const name = msg.sub!.name!;
+  const policy = state.policies[name];
+  const live = policy && !policy.deleted;
+  switch (ev.type) {
+    case EventTypes.policyUpserted: {
+      const v = validatePolicy(ev.data.policy);
+      if (!v.ok) return fail(`policy "${name}" is invalid`, v.errors.map((e) => ({ ...e, path: `data.policy.${e.path}` })));
+      if (ev.data.policy.metadata.name !== name) return fail(`policy name "${ev.data.policy.metadata.name}" differs from the subject's "${name}"`);
+      return { ok: true, event: ev };
+    }
+    case EventTypes.policyDeleted:
+      if (ev.data.name !== name) return fail(`policy name "${ev.data.name}" differs from the subject's "${name}"`);
+      if (!live) return fail(`unknown policy "${name}"`);
+      return { ok: true, event: ev };
+    case EventTypes.rolloutPaused:
+    case EventTypes.rolloutResumed:
+    case EventTypes.rolloutHostTimedOut:
+      if (ev.data.policy !== name) return fail(`policy "${ev.data.policy}" differs from the subject's "${name}"`);
+      if (!live) return fail(`unknown policy "${name}"`);
+      return { ok: true, event: ev };
+    case EventTypes.hostRollbackRequested: {
+      if (ev.data.host !== name) return fail(`host "${ev.data.host}" differs from the subject's "${name}"`);
+      const had = storedBefore(state.hosts[name], msg.storedMs);
+      if (!had.some((d) => d.version === ev.data.toVersion)) {
+        return fail(`host "${name}" has no desired version ${ev.data.toVersion} (newest is ${had[had.length - 1]?.version ?? 0})`);
+      }
+      return { ok: true, event: ev };
+    }
+    case EventTypes.hostLabeled:
+    case EventTypes.hostRetired:
+      if (ev.data.host !== name) return fail(`host "${ev.data.host}" differs from the subject's "${name}"`);
+      return { ok: true, event: ev };
+    default:
+      return fail(`event type "${ev.type}" is not an intent`);
+  }
+}
