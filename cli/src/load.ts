@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPolicies, formatSourceError, type HostNetworkPolicy } from '@fleetnet/contracts';
 import { CliError, ExitCode } from './exit-codes.ts';
@@ -16,6 +16,38 @@ export interface LoadResult {
 }
 
 const POLICY_FILE = /\.(ya?ml|json)$/i;
+
+/**
+ * The largest policy file (or stdin) read. A policy travels as one NATS message (1 MB by default),
+ * so a bigger file is a mistake or an attack; parsing 50 MB of YAML took 46 s and 3.5 GB.
+ */
+export const MAX_POLICY_FILE_BYTES = 2 * 1024 * 1024;
+const tooBig = (name: string, size?: number) =>
+  `${name}: ${size === undefined ? '' : `${size} bytes, `}more than the limit of ${MAX_POLICY_FILE_BYTES} bytes (2 MiB) for a policy file; split it into several files`;
+
+class TooBig extends Error {}
+
+/** stdin up to the limit: a pipe has no size to stat, so read one byte past it and stop. */
+function readStdinBounded(): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const buf = Buffer.alloc(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > MAX_POLICY_FILE_BYTES) throw new TooBig();
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /** The files behind `-f`: a file as given, a directory's YAML/JSON files in name order, `-` for stdin. */
 function expand(source: string): { files: string[]; errors: string[] } {
@@ -36,7 +68,7 @@ function expand(source: string): { files: string[]; errors: string[] } {
  * Reads and validates every policy of every source. Nothing is returned as loadable unless all of it is:
  * a pipeline that applies half a change set is worse than one that applies none.
  */
-export function loadSources(sources: readonly string[], readStdin: () => string = () => readFileSync(0, 'utf8')): LoadResult {
+export function loadSources(sources: readonly string[], readStdin: () => string = readStdinBounded): LoadResult {
   const policies: LoadedPolicy[] = [];
   const errors: string[] = [];
   for (const source of sources) {
@@ -46,9 +78,12 @@ export function loadSources(sources: readonly string[], readStdin: () => string 
       const name = file === '-' ? '<stdin>' : file;
       let text: string;
       try {
+        const size = file === '-' ? 0 : statSync(file).size;
+        if (size > MAX_POLICY_FILE_BYTES) throw new TooBig(tooBig(name, size));
         text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
+        if (Buffer.byteLength(text) > MAX_POLICY_FILE_BYTES) throw new TooBig(tooBig(name, Buffer.byteLength(text)));
       } catch (e) {
-        errors.push(`${name}: cannot read: ${(e as Error).message}`);
+        errors.push(e instanceof TooBig ? e.message || tooBig(name) : `${name}: cannot read: ${(e as Error).message}`);
         continue;
       }
       const r = loadPolicies(text, name);

@@ -60,6 +60,13 @@ function locator(doc: Document, lc: LineCounter) {
 }
 
 /**
+ * How many alias expansions one document may make. The yaml package's default (100) refuses files
+ * with 150 ordinary `*anchor` uses; this allows thousands, while a "billion laughs" document, whose
+ * nested aliases multiply, still exceeds it after a few levels.
+ */
+export const MAX_YAML_ALIASES = 10_000;
+
+/**
  * Parses YAML (JSON is YAML) with every document of a multi-document file. Syntax errors come back
  * with their position; an empty document (a trailing `---`) is skipped.
  */
@@ -77,7 +84,20 @@ export function parseYamlDocuments(text: string, file: string): { documents: Sou
     }
     if (doc.errors.length) return;
     if (doc.contents === null) return;
-    documents.push({ value: doc.toJS({ maxAliasCount: 100 }), index, locate: locator(doc, lc) });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (e) {
+      // The parser's own message ("resource exhaustion attack") accuses an ordinary file; say what the limit is.
+      if (!(e instanceof ReferenceError)) throw e;
+      const pos = lc.linePos(doc.contents.range?.[0] ?? 0);
+      const message = /alias/i.test(e.message)
+        ? `too many YAML alias expansions: more than ${MAX_YAML_ALIASES} (nested aliases count once per level they expand); expand some by hand or split the document`
+        : `YAML alias error: ${e.message}`;
+      errors.push({ file, line: pos.line, col: pos.col, path: '', message, document: index });
+      return;
+    }
+    documents.push({ value, index, locate: locator(doc, lc) });
   });
   return { documents, errors };
 }

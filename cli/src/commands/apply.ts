@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import {
-  canonicalJson, EventTypes, makeEvent, parseEvent, subjects,
+  canonicalJson, encodeEvent, EventTypes, makeEvent, parseEvent, subjects,
   type HostNetworkPolicy, type RolloutView,
 } from '@fleetnet/contracts';
 import { connectClient, timeoutOf, type Client } from '../client.ts';
 import { examples, globals, type Ctx } from '../context.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { loadOrFail } from '../load.ts';
+import { checkPayloads } from '../payload.ts';
 import { ProgressPrinter, progressText, type ProgressItem } from '../output/progress.ts';
 
 export const CLI_SOURCE = 'fleetnet-cli';
@@ -61,6 +62,13 @@ export function registerApply(program: Command, ctx: Ctx) {
       const waitMs = opts.wait ? timeoutOf(g, WAIT_DEFAULT_MS) : 0;
       const c = await connectClient(opts.wait ? { ...g, timeout: String(Math.min(waitMs, 10_000)) + 'ms' } : g);
       try {
+        // Every event is built and measured before the first is published: all or nothing.
+        const events = loaded.map((l) => {
+          const subject = subjects.intentPolicy(l.policy.metadata.name);
+          const event = makeEvent(EventTypes.policyUpserted, CLI_SOURCE, subject, { policy: l.policy });
+          return { loaded: l, subject, event, bytes: encodeEvent(event).byteLength };
+        });
+        checkPayloads(c, events, 'an event');
         const baselines = opts.wait ? await Promise.all(loaded.map((l) => baseline(c, l.policy))) : [];
         // Rejections are published by the controller on a core-visible subject; listen before publishing.
         const rejections: string[] = [];
@@ -74,10 +82,8 @@ export function registerApply(program: Command, ctx: Ctx) {
             if (name) rejections.push(`policy/${name} rejected: ${d.reason}${(d.errors ?? []).map((x) => `\n  ${x.path}: ${x.message}`).join('')}`);
           },
         });
-        for (const { policy } of loaded) {
+        for (const { loaded: { policy }, subject, event } of events) {
           const name = policy.metadata.name;
-          const subject = subjects.intentPolicy(name);
-          const event = makeEvent(EventTypes.policyUpserted, CLI_SOURCE, subject, { policy });
           ids.set(event.id, name);
           await c.publishEvent(subject, event);
           ctx.out.write(`policy/${name} published\n`);

@@ -3,6 +3,7 @@ import type { ApiResponse } from '@fleetnet/contracts';
 import { withClient } from '../client.ts';
 import { examples, globals, type Ctx } from '../context.ts';
 import { loadOrFail } from '../load.ts';
+import { checkPayloads } from '../payload.ts';
 import { renderChanges } from '../output/changes.ts';
 import { parseFormat, renderData } from '../output/format.ts';
 import type { Colors } from '../output/color.ts';
@@ -32,6 +33,7 @@ export function registerPlan(program: Command, ctx: Ctx) {
       const format = parseFormat(opts.output);
       const loaded = loadOrFail(opts.filename);
       const plans = await withClient(globals(cmd), async (c) => {
+        checkPayloads(c, loaded.map((l) => ({ loaded: l, bytes: Buffer.byteLength(JSON.stringify({ policy: l.policy })) })), 'a plan request');
         const out: ApiResponse<'plan'>[] = [];
         for (const { policy } of loaded) out.push(await c.request('plan', { policy }));
         return out;
