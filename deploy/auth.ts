@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertName, Streams, subjects } from '@fleetnet/contracts';
+import { agentPermissions, assertName, operatorPermissions, type SubjectPermissions } from '@fleetnet/contracts';
 
 /**
  * The nats-server authorization block for a fleet: one user per agent that may publish only its own
@@ -19,37 +19,12 @@ export interface FleetAuth {
   hosts: Record<string, Credentials>;
 }
 
-/** Agents use a private inbox prefix so that no host can read replies meant for another. */
-export const inboxPrefix = (host: string) => `_INBOX_${assertName(host, 'host name')}`;
-
-export function agentPermissions(host: string) {
-  return {
-    publish: {
-      allow: [
-        subjects.hello(host),
-        subjects.state(host),
-        subjects.sync(host),
-        subjects.heartbeat(host),
-        // last desired message for its own subject only: the one JetStream read an agent may do
-        `$JS.API.DIRECT.GET.${Streams.desired}.${subjects.desired(host)}`,
-      ],
-    },
-    subscribe: { allow: [subjects.desired(host), `${inboxPrefix(host)}.>`] },
-  };
-}
-
-/** Operators (CLI, CI pipelines) write intent and call the API; they never write desired state or reports. */
-export function operatorPermissions() {
-  return {
-    publish: { allow: ['fleetnet.intent.policy.*', 'fleetnet.intent.host.*', 'fleetnet.api.>', '$JS.API.>'] },
-    subscribe: { allow: ['_INBOX.>', 'fleetnet.>'] },
-  };
-}
+export { agentPermissions, inboxPrefix, operatorPermissions } from '@fleetnet/contracts';
 
 const quote = (s: string) => JSON.stringify(s);
 const list = (xs: string[]) => `[${xs.map(quote).join(', ')}]`;
 
-function userBlock(c: Credentials, perms?: { publish: { allow: string[] }; subscribe: { allow: string[] } }): string {
+function userBlock(c: Credentials, perms?: SubjectPermissions): string {
   const p = perms
     ? `, permissions: { publish: { allow: ${list(perms.publish.allow)} }, subscribe: { allow: ${list(perms.subscribe.allow)} } }`
     : '';

@@ -18,5 +18,6 @@ export * from './yaml.ts';
 export * from './json-schemas.ts';
 export * from './selector.ts';
 export * from './credentials.ts';
+export * from './permissions.ts';
 export * from './bounds.ts';
 export * from './version.ts';

@@ -84,10 +84,13 @@ export const PortVlan = Type.Object(
   },
   { additionalProperties: false },
 );
+export type PortVlan = Static<typeof PortVlan>;
 
+export const OvsBondModes = ['active-backup', 'balance-slb', 'balance-tcp'] as const;
+export type OvsBondMode = (typeof OvsBondModes)[number];
 export const OvsBondPort = Type.Object(
   {
-    mode: literalUnion(['active-backup', 'balance-slb', 'balance-tcp'] as const, 'OVS bond mode'),
+    mode: literalUnion(OvsBondModes, 'OVS bond mode'),
     port: Type.Array(Type.Object({ name: IfName }, { additionalProperties: false }), { minItems: 2 }),
   },
   { additionalProperties: false },
@@ -101,6 +104,7 @@ export const BridgePort = Type.Object(
   },
   { additionalProperties: false },
 );
+export type BridgePort = Static<typeof BridgePort>;
 
 export const Bridge = Type.Object(
   {

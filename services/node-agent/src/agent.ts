@@ -32,7 +32,7 @@ export function createAgent(opts: AgentOptions) {
   const run: Runner = createRunner({ log: opts.log, netns: opts.netns });
   const stateDir = openStateDir(opts.stateDir);
   const backends = opts.backends ?? createBackends({
-    run, log: opts.log, netns: opts.netns, ovsDb: opts.ovsDb, sysfsRoot: opts.sysfsRoot, resolvConf: opts.resolvConf, ovs: opts.ovs,
+    run, log: opts.log, ovsDb: opts.ovsDb, sysfsRoot: opts.sysfsRoot, resolvConf: opts.resolvConf, ovs: opts.ovs,
   });
   const reconciler = createReconciler({ backends, stateDir, log: opts.log, run, capabilities: createCapabilities(run) });
 
@@ -67,7 +67,7 @@ export function createAgent(opts: AgentOptions) {
     recoverFromCrash: () => locked(() => reconciler.recoverFromCrash()),
     /** calls `cb` with the new actual state when it changes; returns stop() */
     watchDrift: (cb: (state: NetworkState) => void, o: { debounceMs?: number; intervalMs?: number } = {}) =>
-      watchDrift(cb, { ...o, read: async () => (await reconciler.read()).state, log: opts.log, netns: opts.netns }),
+      watchDrift(cb, { ...o, read: async () => (await reconciler.read()).state, log: opts.log, run }),
   };
 }
 

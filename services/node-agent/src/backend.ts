@@ -24,7 +24,7 @@ interface OperationBase {
 }
 
 export type Operation =
-  | (OperationBase & { backend: 'linux'; tool: 'ip' | 'bridge'; /** one line of `ip -batch -` */ line: string })
+  | (OperationBase & { backend: 'linux'; /** one line of `ip -batch -` */ line: string })
   | (OperationBase & { backend: 'ovs'; /** one ovs-vsctl command, joined with `--` into a single transaction */ args: string[] })
   | (OperationBase & {
       backend: 'sriov';

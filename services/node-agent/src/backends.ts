@@ -9,7 +9,6 @@ import { createSriovBackend } from './sriov/index.ts';
 export interface BackendOptions {
   run: Runner;
   log: Logger;
-  netns?: string;
   /** ovsdb socket, e.g. unix:/run/openvswitch/db.sock; default: ovs-vsctl's own */
   ovsDb?: string;
   /** where sysfs is (tests use a fixture tree); default /sys */
@@ -23,8 +22,8 @@ export interface BackendOptions {
 /** The real backends, linux first: the others overlay the kernel's view when reading. */
 export function createBackends(opts: BackendOptions): Backend[] {
   const backends: Backend[] = [createLinuxBackend({ run: opts.run })];
-  if (opts.ovs !== false) backends.push(createOvsBackend({ db: opts.ovsDb, netns: opts.netns, log: opts.log }));
-  backends.push(createSriovBackend({ root: opts.sysfsRoot ?? '/sys', netns: opts.netns, log: opts.log }));
+  if (opts.ovs !== false) backends.push(createOvsBackend({ db: opts.ovsDb, run: opts.run, log: opts.log }));
+  backends.push(createSriovBackend({ root: opts.sysfsRoot ?? '/sys', run: opts.run, log: opts.log }));
   backends.push(createDnsBackend({ path: opts.resolvConf ?? '/etc/resolv.conf', log: opts.log }));
   return backends;
 }

@@ -1,13 +1,13 @@
-import { execa, type ResultPromise } from 'execa';
 import type { NetworkState } from '@fleetnet/contracts';
 import { canonicalJson } from '@fleetnet/contracts';
+import type { Runner, StreamedCommand } from './exec.ts';
 import type { Logger } from './log.ts';
 
 export interface DriftOptions {
   read: () => Promise<NetworkState>;
   log: Logger;
-  /** run `ip monitor` inside this namespace */
-  netns?: string;
+  /** starts `ip monitor` (in the runner's namespace) */
+  run: Runner;
   /** quiet time after the last netlink event before re-reading (default 150 ms) */
   debounceMs?: number;
   /** full read regardless of events, for what netlink does not announce (OVS, sysfs, resolv.conf) (default 30 s) */
@@ -56,16 +56,14 @@ export function watchDrift(onChange: (state: NetworkState) => void, opts: DriftO
     timer = setTimeout(check, debounceMs);
   };
 
-  const argv = [...(opts.netns ? ['ip', 'netns', 'exec', opts.netns] : []), 'ip', 'monitor', 'link', 'address', 'route'];
-  let monitor: ResultPromise | undefined;
+  let monitor: StreamedCommand | undefined;
   const start = () => {
     if (stopped) return;
-    monitor = execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', buffer: false });
-    opts.log.info({ argv, pid: monitor.pid }, 'drift watcher started');
-    monitor.stdout?.on('data', () => schedule());
-    void monitor.then((r) => {
+    monitor = opts.run.stream('ip', ['monitor', 'link', 'address', 'route'], () => schedule());
+    opts.log.info({ pid: monitor.pid }, 'drift watcher started');
+    void monitor.exited.then((exitCode) => {
       if (stopped) return;
-      opts.log.warn({ argv, exitCode: r.exitCode }, 'ip monitor exited; restarting');
+      opts.log.warn({ exitCode }, 'ip monitor exited; restarting');
       setTimeout(start, 1000).unref();
     });
   };
@@ -77,6 +75,6 @@ export function watchDrift(onChange: (state: NetworkState) => void, opts: DriftO
     stopped = true;
     clearTimeout(timer);
     clearInterval(periodic);
-    monitor?.kill('SIGTERM');
+    monitor?.stop();
   };
 }

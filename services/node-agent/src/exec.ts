@@ -9,15 +9,34 @@ export interface CommandResult {
   durationMs: number;
   /** true when the command did not finish before its timeout */
   timedOut: boolean;
+  /** the program is not installed (the command never ran) */
+  notFound: boolean;
 }
 
 export interface RunOptions {
   input?: string;
   timeoutMs?: number;
+  /** log a success at debug level only (frequent reads) */
+  quiet?: boolean;
 }
 
-/** Runs one command (argv only, never a shell string), logs it, and never throws for a non-zero exit. */
-export type Runner = (cmd: string, args: string[], opts?: RunOptions) => Promise<CommandResult>;
+/** A long-running command (e.g. `ip monitor`) whose output is streamed. */
+export interface StreamedCommand {
+  readonly pid: number | undefined;
+  /** resolves with the exit code when the process ends, however it ends */
+  readonly exited: Promise<number | undefined>;
+  stop(): void;
+}
+
+/**
+ * The agent's only way to start a process: called, it runs one command to completion (argv only,
+ * never a shell string), logs it and never throws for a non-zero exit; `stream` starts a long-running
+ * one. Both run in the runner's network namespace.
+ */
+export interface Runner {
+  (cmd: string, args: string[], opts?: RunOptions): Promise<CommandResult>;
+  stream(cmd: string, args: string[], onData: (chunk: string) => void): StreamedCommand;
+}
 
 /** iproute2 tools enter a namespace themselves (`-n`), without the new mount namespace and sysfs remount of `ip netns exec`. */
 const NETNS_AWARE = new Set(['ip', 'bridge']);
@@ -32,7 +51,7 @@ export function createRunner(opts: { log: Logger; netns?: string }): Runner {
   const { netns } = opts;
   const argvOf = (cmd: string, args: string[]) =>
     !netns ? [cmd, ...args] : NETNS_AWARE.has(cmd) ? [cmd, '-n', netns, ...args] : ['ip', 'netns', 'exec', netns, cmd, ...args];
-  return async (cmd, args, runOpts = {}) => {
+  const run = async (cmd: string, args: string[], runOpts: RunOptions = {}): Promise<CommandResult> => {
     const argv = argvOf(cmd, args);
     const started = performance.now();
     const r = await execa(argv[0]!, argv.slice(1), {
@@ -49,6 +68,7 @@ export function createRunner(opts: { log: Logger; netns?: string }): Runner {
       stderr: String(r.stderr ?? ''),
       durationMs: Math.round(performance.now() - started),
       timedOut: Boolean(r.timedOut),
+      notFound: (r as { code?: string }).code === 'ENOENT',
     };
     const entry = {
       argv,
@@ -57,10 +77,22 @@ export function createRunner(opts: { log: Logger; netns?: string }): Runner {
       stderr: result.stderr.trim() || undefined,
       stdin: runOpts.input,
     };
-    if (result.exitCode === 0) opts.log.info(entry, 'command');
+    if (result.exitCode === 0) opts.log[runOpts.quiet ? 'debug' : 'info'](entry, 'command');
     else opts.log.warn({ ...entry, timedOut: result.timedOut || undefined }, 'command failed');
     return result;
   };
+  const stream = (cmd: string, args: string[], onData: (chunk: string) => void): StreamedCommand => {
+    const argv = argvOf(cmd, args);
+    const child = execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', buffer: false });
+    opts.log.info({ argv, pid: child.pid }, 'command started');
+    child.stdout?.on('data', (chunk: Buffer) => onData(String(chunk)));
+    const exited = child.then((r) => {
+      opts.log.info({ argv, pid: child.pid, exitCode: r.exitCode }, 'command exited');
+      return r.exitCode;
+    });
+    return { pid: child.pid, exited, stop: () => void child.kill('SIGTERM') };
+  };
+  return Object.assign(run, { stream });
 }
 
 export const commandText = (argv: string[]) => argv.join(' ');

@@ -21,7 +21,7 @@ test('agent: a PF selected by vendor+device id gets 4 VFs (fixture sysfs); linux
     const kernel = new FixtureKernel(root);
     const agent = createAgent({
       stateDir: t.stateDir, log, netns: ns.name,
-      backends: [createLinuxBackend({ run }), createSriovBackend({ root, netns: ns.name, log, afterWrite: kernel.afterWrite })],
+      backends: [createLinuxBackend({ run }), createSriovBackend({ root, run, log, afterWrite: kernel.afterWrite })],
     });
     assert.ok(agent.readNics().some((n) => n.name === 'eno1' && n.vendorId === '8086'));
     const desired = {

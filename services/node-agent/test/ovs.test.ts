@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { pino } from 'pino';
 import { compare, type NetworkState } from '@fleetnet/contracts';
+import { createRunner } from '../src/exec.ts';
 import { createOvsBackend } from '../src/ovs/index.ts';
 import { ExecutionError, type Operation } from '../src/backend.ts';
 import { createNetns, vethPair, type Netns } from '../../../test/support/netns.ts';
@@ -62,7 +63,7 @@ testUnless(test, ovsAvailable(), 'OVS bridge with bond + VLAN-tagged internal po
   host = createNetns('ovsh');
   peer = createNetns('ovsp');
   ovs = await startOvs(host);
-  const backend = createOvsBackend({ db: ovs.db, netns: host.name, log });
+  const backend = createOvsBackend({ db: ovs.db, run: createRunner({ log, netns: host.name }), log });
 
   // What the linux backend does before the ovs stage: the veths exist.
   host.ip('link', 'add', 'b1', 'type', 'veth', 'peer', 'name', 'b1p');
@@ -143,7 +144,7 @@ testUnless(test, ovsAvailable(), 'OVS transaction is all-or-nothing and a port w
   const ns = createNetns('ovst');
   const o = await startOvs(ns);
   try {
-    const backend = createOvsBackend({ db: o.db, netns: ns.name, log });
+    const backend = createOvsBackend({ db: o.db, run: createRunner({ log, netns: ns.name }), log });
     ns.ip('link', 'add', 'p1', 'type', 'veth', 'peer', 'name', 'p1p');
     await backend.execute(backend.plan({ interfaces: [{ name: 'brx', type: 'ovs-bridge', bridge: { options: { datapath: 'netdev' }, port: [{ name: 'p1' }] } }] }, await backend.read(), noCreated).operations);
     const before = await backend.read();
@@ -170,7 +171,7 @@ testUnless(test, ovsAvailable(), 'OVS transaction is all-or-nothing and a port w
 });
 
 test('reading without a running OVS gives no interfaces, applying gives a clear error', async () => {
-  const backend = createOvsBackend({ db: 'unix:/nonexistent/fleetnet-no-ovs.sock', log });
+  const backend = createOvsBackend({ db: 'unix:/nonexistent/fleetnet-no-ovs.sock', run: createRunner({ log }), log });
   assert.equal(await backend.read(), { interfaces: [] });
   const err = await backend.execute([{ backend: 'ovs', stage: 'ovs', target: 'b', description: 'x', args: ['add-br', 'b'] }]).then(() => undefined, (e: unknown) => e);
   assert.instance(err, ExecutionError);

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import { compare, resolveNicMatches, type Interface, type NetworkState } from '@fleetnet/contracts';
+import { createRunner } from '../src/exec.ts';
 import { createSriovBackend } from '../src/sriov/index.ts';
 import { ExecutionError, type Operation } from '../src/backend.ts';
 import { buildSriovFixture, FixtureKernel } from './fixtures/sriov-fixture.ts';
@@ -17,7 +18,7 @@ function setup() {
   const root = buildSriovFixture();
   roots.push(root);
   const kernel = new FixtureKernel(root);
-  const backend = createSriovBackend({ root, log, afterWrite: kernel.afterWrite });
+  const backend = createSriovBackend({ root, run: createRunner({ log }), log, afterWrite: kernel.afterWrite });
   const pfDev = join(root, 'class/net/eno1/device');
   const sys = (p: string) => readFileSync(join(pfDev, p), 'utf8').trim();
   return { root, kernel, backend, pfDev, sys };

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { connect, credsAuthenticator, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { DesiredPublishedData, FleetEvent, Labels, NatsCredentials, NetworkState, SyncReportedData } from '@fleetnet/contracts';
-import { canonicalJson, compare, encodeEvent, EventTypes, makeEvent, parseEvent, subjects } from '@fleetnet/contracts';
+import { canonicalJson, compare, encodeEvent, EventTypes, inboxPrefix, makeEvent, parseEvent, subjects } from '@fleetnet/contracts';
 import type { Agent } from '../agent.ts';
 import type { Logger } from '../log.ts';
 import type { ApplyResult } from '../reconcile.ts';
@@ -44,8 +44,6 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** Agents may only subscribe to their own inbox prefix (deploy/auth.ts `inboxPrefix`). */
-const inboxPrefix = (host: string) => `_INBOX_${host}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

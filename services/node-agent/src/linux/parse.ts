@@ -10,7 +10,6 @@ export interface IpLink {
   master?: string;
   address?: string;
   link_type?: string;
-  max_mtu?: number;
   linkinfo?: {
     info_kind?: string;
     info_data?: Record<string, any>;
@@ -150,6 +149,3 @@ export function parseLinuxState(input: { links: IpLink[]; addrs: IpAddrEntry[]; 
   ].filter((r): r is Route => r !== undefined);
   return { interfaces, routes: { config: routes } };
 }
-
-/** Largest MTU per interface, as the kernel reports it (for plan-time checks). */
-export const maxMtus = (links: IpLink[]) => new Map(links.filter((l) => l.max_mtu).map((l) => [l.ifname, l.max_mtu!]));

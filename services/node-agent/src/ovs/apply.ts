@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ExecutionError, type Operation } from '../backend.ts';
-import { interfaceErrors } from './read.ts';
+import { interfaceErrors, listOvsTables } from './read.ts';
 import type { Vsctl } from './vsctl.ts';
 
 type OvsOp = Extract<Operation, { backend: 'ovs' }>;
@@ -31,7 +31,7 @@ export async function applyOvs(vsctl: Vsctl, operations: Operation[], log: Logge
   }
   const touched = new Set(ops.flatMap(opened));
   if (!touched.size) return;
-  const tables = await vsctl.listTables();
+  const tables = await listOvsTables(vsctl);
   const errs = [...interfaceErrors(tables?.interface ?? { headings: [], data: [] })].filter(([n]) => touched.has(n));
   if (errs.length) {
     const msg = errs.map(([n, e]) => `${n}: ${e}`).join('; ');

@@ -1,5 +1,6 @@
-import type { Logger } from 'pino';
 import type { Backend } from '../backend.ts';
+import type { Runner } from '../exec.ts';
+import type { Logger } from '../log.ts';
 import { applyOvs } from './apply.ts';
 import { planOvs } from './plan.ts';
 import { readOvs } from './read.ts';
@@ -10,12 +11,12 @@ export { ovsStateFromTables } from './read.ts';
 
 /**
  * Open vSwitch through ovs-vsctl: bridges (datapath, stp), ports, bonds, VLAN tags and internal ports.
- * `db` is the ovsdb socket (default: ovs-vsctl's own default); `netns` runs every command under
- * `ip netns exec NAME`. MTU, addresses and up/down of bridges and internal ports belong to the linux backend.
+ * `db` is the ovsdb socket (default: ovs-vsctl's own default); commands run through `run` (and so
+ * in its network namespace). MTU, addresses and up/down of bridges and internal ports belong to the linux backend.
  */
-export function createOvsBackend(opts: { db?: string; netns?: string; log: Logger }): Backend {
+export function createOvsBackend(opts: { db?: string; run: Runner; log: Logger }): Backend {
   const log = opts.log.child({ backend: 'ovs' });
-  const vsctl = createVsctl({ ...opts, log });
+  const vsctl = createVsctl({ db: opts.db, run: opts.run });
   return {
     name: 'ovs',
     read: () => readOvs(vsctl),

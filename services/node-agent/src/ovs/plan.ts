@@ -1,14 +1,11 @@
-import type { Interface, NetworkState } from '@fleetnet/contracts';
+import type { BridgePort, Interface, NetworkState, PortVlan } from '@fleetnet/contracts';
+import { LINUX_CREATABLE, OVS_TYPES } from '@fleetnet/contracts';
 import type { BackendPlan, Operation, PlanContext, PlanError } from '../backend.ts';
 
-type BridgePort = NonNullable<NonNullable<Interface['bridge']>['port']>[number];
-type PortVlan = NonNullable<BridgePort['vlan']>;
 type OvsOp = Extract<Operation, { backend: 'ovs' }>;
 
 /** Kernel link kinds whose name an OVS bridge or internal port cannot take over in place. */
-const LINUX_KINDS = new Set(['linux-bridge', 'bond', 'vlan', 'veth', 'macvlan', 'vxlan', 'dummy', 'ethernet']);
-const OVS_TYPES = new Set(['ovs-bridge', 'ovs-interface']);
-const CREATABLE_NON_OVS = new Set(['linux-bridge', 'bond', 'vlan', 'veth', 'macvlan', 'vxlan', 'dummy']);
+const LINUX_KINDS: ReadonlySet<string> = new Set([...LINUX_CREATABLE, 'ethernet']);
 
 const op = (target: string, description: string, args: string[]): OvsOp =>
   ({ backend: 'ovs', stage: 'ovs', target, description, args });
@@ -120,7 +117,7 @@ export function planOvs(desired: NetworkState, actual: NetworkState, ctx: PlanCo
       errors.push({ path: `${at}.type`, message: `"${d.name}" exists as a ${a.type}; changing it to ${d.type} in place is not supported: remove it (state: absent) in one apply, then create it` });
       return;
     }
-    if (d.type && !OVS_TYPES.has(d.type) && CREATABLE_NON_OVS.has(d.type) && isOvs(d.name)) {
+    if (d.type && !OVS_TYPES.has(d.type) && LINUX_CREATABLE.has(d.type) && isOvs(d.name)) {
       errors.push({ path: `${at}.type`, message: `"${d.name}" exists as an ${a?.type}; changing it to ${d.type} in place is not supported: remove it (state: absent) in one apply, then create it` });
       return;
     }

@@ -1,14 +1,12 @@
-import type { Interface, NetworkState } from '@fleetnet/contracts';
+import type { BridgePort, Interface, NetworkState, OvsBondMode, PortVlan } from '@fleetnet/contracts';
+import { OvsBondModes } from '@fleetnet/contracts';
 import { optional, rows, setOf, type OvsdbTable, type OvsRow } from './ovsdb.ts';
 import type { Vsctl } from './vsctl.ts';
 
-type BridgePort = NonNullable<NonNullable<Interface['bridge']>['port']>[number];
-type PortVlan = NonNullable<BridgePort['vlan']>;
-type OvsBondMode = NonNullable<BridgePort['link-aggregation']>['mode'];
 
-export const BRIDGE_COLUMNS = ['_uuid', 'name', 'ports', 'datapath_type', 'stp_enable'];
-export const PORT_COLUMNS = ['_uuid', 'name', 'interfaces', 'tag', 'trunks', 'vlan_mode', 'bond_mode'];
-export const INTERFACE_COLUMNS = ['_uuid', 'name', 'type', 'error'];
+const BRIDGE_COLUMNS = ['_uuid', 'name', 'ports', 'datapath_type', 'stp_enable'];
+const PORT_COLUMNS = ['_uuid', 'name', 'interfaces', 'tag', 'trunks', 'vlan_mode', 'bond_mode'];
+const INTERFACE_COLUMNS = ['_uuid', 'name', 'type', 'error'];
 
 export interface OvsTables {
   bridge: OvsdbTable;
@@ -37,7 +35,7 @@ function portVlan(p: OvsRow): PortVlan | undefined {
   }
 }
 
-const OVS_BOND_MODES = new Set(['active-backup', 'balance-slb', 'balance-tcp']);
+const OVS_BOND_MODES: ReadonlySet<string> = new Set(OvsBondModes);
 
 /**
  * Pure: OVS's bridge/port/interface tables as contracts interfaces. A bridge becomes an `ovs-bridge`
@@ -94,8 +92,24 @@ export function interfaceErrors(table: OvsdbTable): Map<string, string> {
   return out;
 }
 
-/** One ovs-vsctl process reads all three tables; no OVS (not installed, not running) reads as no bridges. */
+/** One ovs-vsctl process reads all three tables; undefined when OVS is not installed or not running. */
+export async function listOvsTables(vsctl: Vsctl): Promise<OvsTables | undefined> {
+  const r = await vsctl.run([
+    '--format=json',
+    '--', `--columns=${BRIDGE_COLUMNS.join(',')}`, 'list', 'Bridge',
+    '--', `--columns=${PORT_COLUMNS.join(',')}`, 'list', 'Port',
+    '--', `--columns=${INTERFACE_COLUMNS.join(',')}`, 'list', 'Interface',
+  ], { timeoutS: 10, quiet: true });
+  if (r.unavailable) return undefined;
+  if (r.exitCode !== 0) throw new Error(`${r.argv.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+  const tables = r.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as OvsdbTable);
+  const [bridge, port, iface] = tables;
+  if (!bridge || !port || !iface) throw new Error(`ovs-vsctl printed ${tables.length} tables, expected 3`);
+  return { bridge, port, interface: iface };
+}
+
+/** No OVS (not installed, not running) reads as no bridges. */
 export async function readOvs(vsctl: Vsctl): Promise<NetworkState> {
-  const tables = await vsctl.listTables();
+  const tables = await listOvsTables(vsctl);
   return tables ? ovsStateFromTables(tables) : { interfaces: [] };
 }

@@ -1,14 +1,15 @@
-import { execa } from 'execa';
 import { existsSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Logger } from 'pino';
 import { ExecutionError, type Operation } from '../backend.ts';
+import type { Runner } from '../exec.ts';
+import type { Logger } from '../log.ts';
 import { PCI_OF } from './plan.ts';
 
 type SriovOp = Extract<Operation, { backend: 'sriov' }>;
 
 export interface SriovApplyOptions {
-  netns?: string;
+  /** runs the `ip link set PF vf N ...` operations (in its namespace) */
+  run: Runner;
   log: Logger;
   /**
    * Test hook: called after every sysfs write, so a fixture can do what the kernel would
@@ -34,12 +35,10 @@ export async function applySriov(operations: Operation[], opts: SriovApplyOption
   for (const o of operations.filter((x): x is SriovOp => x.backend === 'sriov')) {
     const started = performance.now();
     if (o.argv) {
-      const argv = [...(opts.netns ? ['ip', 'netns', 'exec', opts.netns] : []), ...o.argv];
-      const r = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore' });
-      const stderr = String(r.stderr ?? '');
-      log[r.exitCode === 0 ? 'info' : 'error']({ argv, exitCode: r.exitCode, durationMs: Math.round(performance.now() - started), stderr }, o.description);
+      const r = await opts.run(o.argv[0]!, o.argv.slice(1));
+      log[r.exitCode === 0 ? 'info' : 'error']({ argv: r.argv, exitCode: r.exitCode, durationMs: r.durationMs }, o.description);
       if (r.exitCode !== 0) {
-        throw new ExecutionError(`${o.description}: ${argv.join(' ')} failed (exit ${r.exitCode}): ${stderr.trim()}`, o, argv, stderr, r.exitCode);
+        throw new ExecutionError(`${o.description}: ${r.argv.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`, o, r.argv, r.stderr, r.exitCode);
       }
       continue;
     }

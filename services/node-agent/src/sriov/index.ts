@@ -1,7 +1,7 @@
-import { execa } from 'execa';
-import type { Logger } from 'pino';
 import type { Nic } from '@fleetnet/contracts';
 import type { Backend } from '../backend.ts';
+import type { Runner } from '../exec.ts';
+import type { Logger } from '../log.ts';
 import { applySriov } from './apply.ts';
 import { planSriov } from './plan.ts';
 import { parseVfInfo, pfsNeedingLinkInfo, readNics, readSriov, type SriovHardware, type VfLinkInfo } from './read.ts';
@@ -15,15 +15,15 @@ export interface SriovBackend extends Backend {
 }
 
 /**
- * SR-IOV through sysfs under `root` (real hosts: `/sys`). `netns` applies to the `ip link` commands
- * used for per-VF settings when the driver has no per-VF sysfs files; sysfs itself is read at `root`.
+ * SR-IOV through sysfs under `root` (real hosts: `/sys`). `run` runs the `ip link` commands used for
+ * per-VF settings when the driver has no per-VF sysfs files (in its namespace); sysfs itself is read at `root`.
  * `afterWrite` is a test-only hook (see SriovApplyOptions).
  * PF selection by vendor/device id or PCI address happens before planning: the reconciler runs
  * `resolveNicMatches(state, backend.readNics())`.
  */
 export function createSriovBackend(opts: {
   root: string;
-  netns?: string;
+  run: Runner;
   log: Logger;
   afterWrite?: (path: string, value: string) => void;
 }): SriovBackend {
@@ -31,10 +31,8 @@ export function createSriovBackend(opts: {
   // Capacity and configuration method of each PF, from the last read; plan() is pure over it.
   let hardware: SriovHardware | undefined;
   const linkInfo = async (pf: string): Promise<VfLinkInfo> => {
-    const argv = [...(opts.netns ? ['ip', 'netns', 'exec', opts.netns] : []), 'ip', '-j', 'link', 'show', 'dev', pf];
-    const r = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore' });
-    log.debug({ argv, exitCode: r.exitCode, stderr: r.stderr }, 'read VF settings');
-    return r.exitCode === 0 ? parseVfInfo(JSON.parse(String(r.stdout) || '[]')) : new Map();
+    const r = await opts.run('ip', ['-j', 'link', 'show', 'dev', pf], { quiet: true });
+    return r.exitCode === 0 ? parseVfInfo(JSON.parse(r.stdout || '[]')) : new Map();
   };
   return {
     name: 'sriov',
@@ -47,6 +45,6 @@ export function createSriovBackend(opts: {
       return r.state;
     },
     plan: (desired, actual) => planSriov(desired, actual, hardware ?? readSriov(opts.root).hardware, opts.root),
-    execute: (operations) => applySriov(operations, { netns: opts.netns, log, afterWrite: opts.afterWrite }),
+    execute: (operations) => applySriov(operations, { run: opts.run, log, afterWrite: opts.afterWrite }),
   };
 }

@@ -4,5 +4,5 @@ export type LinuxOp = Extract<Operation, { backend: 'linux' }>;
 
 /** One line of `ip -batch -`. */
 export const op = (stage: Stage, target: string, line: string): LinuxOp => ({
-  backend: 'linux', tool: 'ip', stage, target, line, description: `ip ${line}`,
+  backend: 'linux', stage, target, line, description: `ip ${line}`,
 });
