@@ -12,8 +12,15 @@ import { lastSeqs } from './projection/replay.ts';
 import { StreamSubjects } from '@fleetnet/contracts';
 
 export type { ControllerOptions } from './config.ts';
+export type { Bus } from './bus.ts';
+export { ensureStreams } from './streams.ts';
+// The pure fold and the stream readers, for benchmarks and tests that measure or compare them
+// without reaching into the controller's folders.
 export { rebuildFromStreams } from './projection/rebuild.ts';
-export { parseSelector, matchesSelector } from '@fleetnet/contracts';
+export { lastSeqs } from './projection/replay.ts';
+export { Projector } from './projection/projector.ts';
+export type { FoldInput } from './projection/decode.ts';
+export type { StreamKey } from './projection/state.ts';
 
 export interface RunningController {
   app: INestMicroservice;

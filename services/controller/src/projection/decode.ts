@@ -31,11 +31,11 @@ export type Decoded = Omit<FoldInput, 'data'> & { sub: ParsedSubject | undefined
   | ({ ok: false } & Refusal)
 );
 
-export const POLICY_INTENT_TYPES: readonly EventType[] = [
+const POLICY_INTENT_TYPES: readonly EventType[] = [
   EventTypes.policyUpserted, EventTypes.policyDeleted, EventTypes.rolloutPaused, EventTypes.rolloutResumed,
   EventTypes.rolloutHostTimedOut,
 ];
-export const HOST_INTENT_TYPES: readonly EventType[] = [EventTypes.hostLabeled, EventTypes.hostRollbackRequested, EventTypes.hostRetired];
+const HOST_INTENT_TYPES: readonly EventType[] = [EventTypes.hostLabeled, EventTypes.hostRollbackRequested, EventTypes.hostRetired];
 
 /** The event types each subject may carry; subjects not listed are never parsed. */
 const TYPES_OF: Partial<Record<SubjectKind, readonly EventType[]>> = {
