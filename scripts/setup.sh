@@ -23,3 +23,33 @@ if ! command -v pnpm >/dev/null; then
   npm install -g pnpm@9.15.9 >/dev/null 2>&1
 fi
 pnpm install --frozen-lockfile --reporter=silent
+
+# The VM test host (`pnpm vm`, test/vm/): qemu, a static busybox for the guest's init, and Debian's
+# cloud kernel unpacked (never installed: nothing goes into /boot or /lib/modules) into .cache/vm/.
+# The kernel is resolved through the metapackage, so a new ABI is picked up without edits here.
+vmneed=()
+command -v qemu-system-x86_64 >/dev/null || vmneed+=(qemu-system-x86)
+dpkg -s busybox-static >/dev/null 2>&1 || vmneed+=(busybox-static)
+command -v mke2fs >/dev/null || vmneed+=(e2fsprogs)
+command -v cpio >/dev/null || vmneed+=(cpio)
+command -v depmod >/dev/null || vmneed+=(kmod)
+if ((${#vmneed[@]})); then
+  echo "setup: installing ${vmneed[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${vmneed[@]}" >/dev/null
+fi
+vmcache=.cache/vm
+image=$(apt-cache show --no-all-versions linux-image-cloud-amd64 2>/dev/null \
+  | sed -n 's/^Depends:.*\(linux-image-[0-9][^ ,]*-cloud-amd64\).*/\1/p' | head -n1)
+if [ -z "$image" ]; then
+  echo "setup: cannot resolve linux-image-cloud-amd64 (apt-get update?); the VM tests will be skipped" >&2
+elif [ "$(cat "$vmcache/kernel/package" 2>/dev/null)" != "$image" ]; then
+  echo "setup: downloading $image for the VM test host"
+  mkdir -p "$vmcache/deb"
+  (cd "$vmcache/deb" && apt-get download -qq -o APT::Sandbox::User=root "$image" >/dev/null)
+  rm -rf "$vmcache/kernel" && mkdir -p "$vmcache/kernel"
+  dpkg-deb -x "$vmcache"/deb/"$image"_*.deb "$vmcache/kernel/tree"
+  depmod -b "$vmcache/kernel/tree" "$(ls "$vmcache/kernel/tree/lib/modules")"
+  echo "$image" > "$vmcache/kernel/package"
+fi
