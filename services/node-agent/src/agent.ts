@@ -6,7 +6,7 @@ import { createRunner, type Runner } from './exec.ts';
 import { createCapabilities } from './linux/capabilities.ts';
 import { acquireLock } from './lock.ts';
 import type { Logger } from './log.ts';
-import { createReconciler, type ApplyOptions, type ApplyResult } from './reconcile.ts';
+import { createReconciler, type ApplyOptions, type ApplyResult } from './reconcile/index.ts';
 import { LOCK_FILE, openStateDir } from './state-dir.ts';
 
 export interface AgentOptions {
@@ -22,6 +22,8 @@ export interface AgentOptions {
   backends?: Backend[];
   /** leave OVS out */
   ovs?: boolean;
+  /** crash tests only (FLEETNET_PAUSE_AFTER_OP, read at process start): stop for good after this many operations */
+  pauseAfterOp?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export function createAgent(opts: AgentOptions) {
   const backends = opts.backends ?? createBackends({
     run, log: opts.log, ovsDb: opts.ovsDb, sysfsRoot: opts.sysfsRoot, resolvConf: opts.resolvConf, ovs: opts.ovs,
   });
-  const reconciler = createReconciler({ backends, stateDir, log: opts.log, run, capabilities: createCapabilities(run) });
+  const reconciler = createReconciler({ backends, stateDir, log: opts.log, run, capabilities: createCapabilities(run), pauseAfterOp: opts.pauseAfterOp });
 
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {

@@ -1,4 +1,5 @@
 import type { NetworkState } from '@fleetnet/contracts';
+import { readFileSync } from 'node:fs';
 import type { Operation } from './backend.ts';
 import { CHECKPOINT_FILE, type StateDir } from './state-dir.ts';
 
@@ -31,4 +32,32 @@ export function readCheckpoint(dir: StateDir): Checkpoint | undefined {
 
 export function dropCheckpoint(dir: StateDir): void {
   dir.remove(CHECKPOINT_FILE);
+}
+
+/** The files a plan replaces as they are now, so a rollback can put back the very bytes. */
+function snapshotFiles(ops: Operation[]): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const o of ops) {
+    if (o.backend !== 'dns' || o.path in out) continue;
+    try {
+      out[o.path] = readFileSync(o.path, 'utf8');
+    } catch {
+      out[o.path] = null;
+    }
+  }
+  return out;
+}
+
+/** The checkpoint of an apply about to run `operations` on a host that is `before`. */
+export function checkpointFor(before: NetworkState, created: ReadonlySet<string>, operations: Operation[], version?: number): Checkpoint {
+  return {
+    createdAt: new Date().toISOString(),
+    pid: process.pid,
+    version,
+    before,
+    created: [...created],
+    touches: [...new Set(operations.map((o) => o.target))],
+    operations,
+    files: snapshotFiles(operations),
+  };
 }

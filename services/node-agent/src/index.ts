@@ -1,6 +1,6 @@
 export { createAgent, type Agent, type AgentOptions } from './agent.ts';
-export type { ApplyOptions, ApplyResult, ApplyPhase } from './reconcile.ts';
-export { InvalidDesiredState } from './reconcile.ts';
+export type { ApplyOptions, ApplyResult, ApplyPhase } from './reconcile/index.ts';
+export { InvalidDesiredState } from './reconcile/index.ts';
 export type { Probe, ProbeResult } from './probes/probe.ts';
 export { pingProbe } from './probes/ping.ts';
 export { tcpProbe } from './probes/tcp.ts';

@@ -8,8 +8,11 @@ import { createAgent } from './agent.ts';
 import { registerRunCommand } from './bus/run-command.ts';
 import { formatComparison, formatOperations } from './format.ts';
 import { createLogger } from './log.ts';
+import { pauseAfterOpFromEnv } from './reconcile/index.ts';
 
 /** Exit codes: 0 in sync / done, 1 not in sync or failed, 2 bad input (nothing ran). */
+/** crash tests only: decided once, when the process starts */
+const pauseAfterOp = pauseAfterOpFromEnv();
 const EXIT_FAILED = 1;
 const EXIT_BAD_INPUT = 2;
 
@@ -38,7 +41,7 @@ function loadFile(file: string): NetworkState {
 function agentFrom(cmd: Command) {
   const g = cmd.optsWithGlobals() as GlobalOpts;
   const log = createLogger({ level: g.logLevel }).child({ host: hostname() });
-  return createAgent({ stateDir: g.stateDir, ovsDb: g.ovsDb, sysfsRoot: g.sysfsRoot, resolvConf: g.resolvConf, log });
+  return createAgent({ stateDir: g.stateDir, ovsDb: g.ovsDb, sysfsRoot: g.sysfsRoot, resolvConf: g.resolvConf, log, pauseAfterOp });
 }
 
 function filterState(state: NetworkState, names: string[]): NetworkState {
@@ -127,7 +130,7 @@ program
     process.exitCode = r.phase === 'Applied' && r.comparison.inSync ? 0 : EXIT_FAILED;
   });
 
-registerRunCommand(program);
+registerRunCommand(program, { pauseAfterOp });
 
 // No top-level await: the built binary is one CommonJS script (scripts/build.ts).
 program.parseAsync(process.argv).catch((e: unknown) => {

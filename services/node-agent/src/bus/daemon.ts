@@ -5,7 +5,7 @@ import type { DesiredPublishedData, FleetEvent, Labels, NatsCredentials, Network
 import { canonicalJson, compare, encodeEvent, EventTypes, inboxPrefix, makeEvent, parseEvent, subjects } from '@fleetnet/contracts';
 import type { Agent } from '../agent.ts';
 import type { Logger } from '../log.ts';
-import type { ApplyResult } from '../reconcile.ts';
+import type { ApplyResult } from '../reconcile/index.ts';
 import { openStateDir } from '../state-dir.ts';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './backoff.ts';
 import { busProbe } from './bus-probe.ts';

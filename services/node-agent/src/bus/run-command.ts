@@ -33,7 +33,7 @@ interface RunOpts {
 }
 
 /** `fleetnet-agent run`: the daemon on the bus (see daemon.ts). */
-export function registerRunCommand(program: Command): void {
+export function registerRunCommand(program: Command, startup: { pauseAfterOp?: number } = {}): void {
   program
     .command('run')
     .description('run as the fleet\'s agent: apply the desired state published on NATS and report back')
@@ -53,7 +53,7 @@ export function registerRunCommand(program: Command): void {
       // the daemon logs at info unless asked otherwise (the one-shot commands default to warn)
       const level = cmd.getOptionValueSourceWithGlobals('logLevel') === 'default' ? 'info' : g.logLevel;
       const log = createLogger({ level }).child({ agentVersion: agentVersion() });
-      const agent = createAgent({ stateDir: g.stateDir, ovsDb: g.ovsDb, sysfsRoot: g.sysfsRoot, resolvConf: g.resolvConf, log });
+      const agent = createAgent({ stateDir: g.stateDir, ovsDb: g.ovsDb, sysfsRoot: g.sysfsRoot, resolvConf: g.resolvConf, log, pauseAfterOp: startup.pauseAfterOp });
       const daemon = await startDaemon({
         host: o.host,
         servers: o.server.split(',').map((s) => s.trim()).filter(Boolean),
