@@ -154,9 +154,9 @@ function buildRootfs(out: string, version: string, tools: { src: string; dest: s
     // busybox applets fill in whatever the host tools below do not provide
     const applets = execFileSync(busyboxPath(), ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
     for (const t of tools) put(stage, t.dest, t.src, 0o755);
-    for (const tool of ['modprobe', 'insmod', 'rmmod', 'lsmod', 'modinfo', 'depmod']) {
-      if (!existsSync(join(stage, 'usr/sbin', tool))) symlinkSync('/usr/bin/kmod', join(stage, 'usr/sbin', tool));
-    }
+    // /sbin/modprobe is where the kernel looks when a link type's module is not loaded yet
+    mkdirSync(join(stage, 'sbin'), { recursive: true });
+    for (const tool of ['modprobe', 'insmod', 'rmmod', 'lsmod', 'modinfo', 'depmod']) symlinkSync('/usr/bin/kmod', join(stage, 'sbin', tool));
     for (const a of applets) {
       const p = join(stage, a);
       const base = a.split('/').pop()!;
@@ -187,16 +187,72 @@ function buildRootfs(out: string, version: string, tools: { src: string; dest: s
   }
 }
 
+/**
+ * Runs `fn` holding a lock folder in .cache/vm: VM test files run side by side and must not build the
+ * same image or bundle twice at once. A lock older than 5 minutes is left over from a killed run.
+ */
+export function withVmLock<T>(name: string, fn: () => T): T {
+  const lock = join(vmCache, `${name}.lock`);
+  mkdirSync(vmCache, { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      } catch { /* removed meanwhile */ }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+const BUNDLES = ['fleetnet.cjs', 'fleetnet-agent.cjs', 'fleetnet-controller.cjs'];
+const SOURCES = ['cli/src', 'services/node-agent/src', 'services/controller/src', 'contracts/src', 'scripts/build.ts'];
+
+function newestMtime(p: string): number {
+  const s = statSync(p, { throwIfNoEntry: false });
+  if (!s) return 0;
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(0, ...readdirSync(p).map((e) => newestMtime(join(p, e))));
+}
+
+/** dist/*.cjs (what the VM runs), rebuilt with `pnpm build` when missing or older than the sources. */
+export function ensureBundles(): void {
+  const stale = () => {
+    const built = BUNDLES.map((b) => statSync(join(repoRoot, 'dist', b), { throwIfNoEntry: false })?.mtimeMs ?? 0);
+    return Math.min(...built) < Math.max(...SOURCES.map((s) => newestMtime(join(repoRoot, s))));
+  };
+  if (!stale()) return;
+  withVmLock('build', () => {
+    if (!stale()) return;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/build.ts')], { cwd: repoRoot, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`pnpm build failed:\n${r.stdout}${r.stderr}`);
+  });
+}
+
 /** The VM's kernel, initramfs and root image, building the latter two when their inputs changed. */
 export function ensureVmAssets(): VmAssets {
+  return withVmLock('assets', buildVmAssets);
+}
+
+/** this file's own text: a change in how the images are built rebuilds them */
+const thisBuilder = readFileSync(new URL(import.meta.url), 'utf8');
+
+function buildVmAssets(): VmAssets {
   const reason = vmUnavailable();
   if (reason) throw new Error(reason);
   const kernelPackage = readFileSync(join(vmCache, 'kernel/package'), 'utf8').trim();
   const version = kernelVersion();
   const kernel = join(kernelTree, 'boot', `vmlinuz-${version}`);
   const tools = hostTools();
-  const initrd = join(vmCache, `initrd-${hashInputs([kernelPackage, INITRAMFS_INIT, fileStamp(busyboxPath())])}.cpio.gz`);
-  const rootfs = join(vmCache, `rootfs-${hashInputs([kernelPackage, GUEST_INIT, GUEST_SERVER, ...tools.map((t) => fileStamp(t.src))])}.img`);
+  const initrd = join(vmCache, `initrd-${hashInputs([kernelPackage, thisBuilder, INITRAMFS_INIT, fileStamp(busyboxPath())])}.cpio.gz`);
+  const rootfs = join(vmCache, `rootfs-${hashInputs([kernelPackage, thisBuilder, GUEST_INIT, GUEST_SERVER, ...tools.map((t) => fileStamp(t.src))])}.img`);
   if (!existsSync(initrd)) {
     removeStale('initrd-');
     buildInitramfs(initrd, version);
@@ -211,6 +267,6 @@ export function ensureVmAssets(): VmAssets {
 /** Old builds go when a new one is made (a running VM keeps its open file). */
 function removeStale(prefix: string) {
   for (const f of readdirSync(vmCache)) {
-    if (f.startsWith(prefix) && !lstatSync(join(vmCache, f)).isDirectory()) rmSync(join(vmCache, f), { force: true });
+    if (f.startsWith(prefix) && !f.endsWith('.tmp') && !lstatSync(join(vmCache, f)).isDirectory()) rmSync(join(vmCache, f), { force: true });
   }
 }

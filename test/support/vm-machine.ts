@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killPid, onExit } from './cleanup.ts';
-import { ensureVmAssets, repoRoot, vmCache, type VmAssets } from './vm-image.ts';
+import { ensureBundles, ensureVmAssets, repoRoot, vmCache, type VmAssets } from './vm-image.ts';
 
 /**
  * One throwaway VM: Debian's kernel under qemu (KVM when it works here, else TCG), the root image
@@ -235,6 +235,7 @@ export interface Vm {
 /** Boots a VM and waits until its command server answers. The VM dies with this process. */
 export async function bootVm(opts: VmOptions = {}): Promise<Vm> {
   const assets = ensureVmAssets();
+  ensureBundles();
   const accel = await chooseAccel(assets);
   const dir = mkdtempSync(join(tmpdir(), 'fleetnet-vm-'));
   const bootImg = bootDisk(dir, opts);
