@@ -1,5 +1,6 @@
 import type { Interface, InterfaceType, NetworkState, Route } from '@fleetnet/contracts';
 import { MAIN_TABLE, normalizeIp } from '@fleetnet/contracts';
+import { bondOptionsOf } from './bond-options.ts';
 
 /** The parts of `ip -j -d link`, `ip -j addr` and `ip -j route` output the agent uses. */
 export interface IpLink {
@@ -114,7 +115,8 @@ export function parseLinuxState(input: { links: IpLink[]; addrs: IpAddrEntry[]; 
       }
       case 'bond': {
         const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'bond');
-        iface['link-aggregation'] = { mode: info.mode ?? 'balance-rr', port: ports.map((p) => p.ifname) };
+        const options = bondOptionsOf(info);
+        iface['link-aggregation'] = { mode: info.mode ?? 'balance-rr', port: ports.map((p) => p.ifname), ...(Object.keys(options).length ? { options } : {}) };
         break;
       }
       case 'vlan':

@@ -1,9 +1,17 @@
+import { BOND_OPTIONS_WHILE_DOWN, bondOptionArgs } from '../bond-options.ts';
 import type { LinkKind } from './kind.ts';
 
 export const bond: LinkKind = {
-  createLine: (d) => `link add ${d.name} type bond mode ${d['link-aggregation']?.mode ?? 'balance-rr'}`,
+  createLine: (d) => `link add ${d.name} type bond mode ${d['link-aggregation']?.mode ?? 'balance-rr'}${bondOptionArgs(d['link-aggregation']?.options ?? {})}`,
   lowers: (i) => (i.type === 'bond' ? (i['link-aggregation']?.port ?? []).map((name) => ({ name, field: 'link-aggregation.port' })) : []),
   needsRecreate: (d, a) => !!d['link-aggregation'] && d['link-aggregation'].mode !== a['link-aggregation']?.mode,
+  // Options that differ, one line each; some the kernel changes only while the bond is down (the state step brings it up).
+  configureInPlace: (d, a) => {
+    const have = a['link-aggregation']?.options ?? {};
+    const changed = Object.entries(d['link-aggregation']?.options ?? {}).filter(([k, v]) => String(v) !== String(have[k]));
+    const lines = changed.map(([k, v]) => `link set ${d.name} type bond${bondOptionArgs({ [k]: v })}`);
+    return changed.some(([k]) => BOND_OPTIONS_WHILE_DOWN.has(k)) ? [`link set ${d.name} down`, ...lines] : lines;
+  },
   ports: {
     wanted: (d) => d['link-aggregation']?.port,
     current: (a) => a?.['link-aggregation']?.port ?? [],

@@ -1,0 +1,29 @@
+/**
+ * Kernel bond options the agent sets and reads back (`link-aggregation.options`, nmstate's names):
+ * those whose `ip -d -j link` key is also the `ip link ... type bond` argument. Others are left to
+ * the kernel's defaults and never reported, so a rollback never writes a read-only field.
+ */
+export const BOND_OPTIONS = [
+  'miimon', 'updelay', 'downdelay', 'use_carrier', 'primary', 'primary_reselect', 'arp_interval', 'arp_validate',
+  'xmit_hash_policy', 'lacp_rate', 'ad_select', 'min_links', 'fail_over_mac', 'all_slaves_active',
+  'packets_per_slave', 'lp_interval', 'tlb_dynamic_lb', 'resend_igmp',
+] as const;
+
+/** Options the kernel takes only while the bond is down. */
+export const BOND_OPTIONS_WHILE_DOWN: ReadonlySet<string> = new Set(['lacp_rate', 'ad_select', 'tlb_dynamic_lb']);
+
+type OptionValue = string | number | boolean;
+
+/** The known options in a bond's `ip -d -j` info_data. */
+export function bondOptionsOf(info: Record<string, unknown>): Record<string, OptionValue> {
+  const out: Record<string, OptionValue> = {};
+  for (const k of BOND_OPTIONS) {
+    const v = info[k];
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  }
+  return out;
+}
+
+/** ` key value` pairs for `ip link`, booleans as 1/0. */
+export const bondOptionArgs = (opts: Record<string, OptionValue>): string =>
+  Object.entries(opts).map(([k, v]) => ` ${k} ${typeof v === 'boolean' ? (v ? 1 : 0) : v}`).join('');
