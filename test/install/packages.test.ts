@@ -113,7 +113,7 @@ test('the packaged fleetnet --help and fleetnet-agent --version run from the ext
 
 test('the agent unit refuses to start with an empty FLEETNET_HOST (ExecStartPre and the agent itself)', async () => {
   const unit = service('fleetnet-agent.service');
-  const env = { ...parseEnvFile(readFileSync(inRoot('/etc/fleetnet/agent.env'), 'utf8')), STATE_DIRECTORY: inRoot('/var/lib/fleetnet/agent') };
+  const env: Record<string, string> = { ...parseEnvFile(readFileSync(inRoot('/etc/fleetnet/agent.env'), 'utf8')), STATE_DIRECTORY: inRoot('/var/lib/fleetnet/agent') };
   assert.is(env.FLEETNET_HOST, '', 'shipped with no host name');
   const [pre, ...preArgs] = rebase(execArgv(unit.get('ExecStartPre')![0]!, env));
   const refused = await run(pre!, preArgs, { env: { ...process.env, ...env } }).then(() => undefined, (e: { code: number; stderr: string }) => e);
