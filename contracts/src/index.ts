@@ -21,3 +21,4 @@ export * from './credentials.ts';
 export * from './permissions.ts';
 export * from './bounds.ts';
 export * from './version.ts';
+export * from './render/index.ts';

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Name } from './names.ts';
-import { NetworkState, literalUnion } from './state.ts';
+import { literalUnion } from './state.ts';
+import { TemplatedNetworkState } from './render/templated-schema.ts';
 
 const LabelKey = Type.String({ pattern: '^([a-z0-9.-]+/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$' });
 const LabelValue = Type.String({
@@ -84,11 +85,21 @@ export const Probes = Type.Object(
 );
 export type Probes = Static<typeof Probes>;
 
+export const CAPTURE_NAME_PATTERN = '^[A-Za-z0-9_-]+$';
+
 export const PolicySpec = Type.Object(
   {
     hostSelector: Type.Optional(LabelSelector),
     priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
-    desiredState: NetworkState,
+    // nmstate's capture: name -> expression, evaluated against each host's reported state (render/).
+    capture: Type.Optional(
+      Type.Record(Type.String({ pattern: CAPTURE_NAME_PATTERN }), Type.String({ minLength: 1 }), {
+        additionalProperties: false,
+        description: 'capture names are letters, digits, "-" and "_"; values are nmstate capture expressions, e.g. routes.running.destination=="0.0.0.0/0"',
+      }),
+    ),
+    // May hold {{ }} references where typed values stand; the state a host gets is rendered and strict.
+    desiredState: TemplatedNetworkState,
     rollout: Type.Optional(Rollout),
     probes: Type.Optional(Probes),
     enforce: Type.Optional(Type.Boolean({ description: 're-apply when the host drifts' })),

@@ -2,6 +2,9 @@ import { HostNetworkPolicy, type LabelSelector } from './policy.ts';
 import { NetworkState, type Interface, type InterfaceType } from './state.ts';
 import { ipFamily, networkAddress, parseCidr } from './ip.ts';
 import { error, schemaErrors, type Validated, type ValidationError } from './validate.ts';
+import { containsTemplate } from './render/template.ts';
+import { policyRenderErrors } from './render/check.ts';
+import { formatRenderError } from './render/error.ts';
 
 type Seg = (string | number)[];
 
@@ -196,9 +199,11 @@ export function validatePolicy(value: unknown): Validated<HostNetworkPolicy> {
   const errors = schemaErrors(HostNetworkPolicy, value);
   if (errors.length) return { ok: false, errors };
   const policy = value as HostNetworkPolicy;
+  const templated = containsTemplate(policy.spec.desiredState);
   const semantic = [
     ...selectorErrors(policy.spec.hostSelector, ['spec', 'hostSelector']),
-    ...stateSemanticErrors(policy.spec.desiredState, ['spec', 'desiredState']),
+    ...(templated ? [] : stateSemanticErrors(policy.spec.desiredState, ['spec', 'desiredState'])),
+    ...policyRenderErrors(policy.spec, ['spec']).map((e) => error(e.segments, formatRenderError({ ...e, path: '' }))),
   ];
   return semantic.length ? { ok: false, errors: semantic } : { ok: true, value: policy };
 }

@@ -216,6 +216,12 @@ export const Interface = Type.Object(
     vxlan: Type.Optional(Vxlan),
     ethernet: Type.Optional(Ethernet),
     controller: Type.Optional(Type.String({ description: 'reported only: the bridge/bond this port belongs to' })),
+    description: Type.Optional(Type.String({ maxLength: 255, description: 'free text (the kernel\'s ifalias); nmstate captures match on it' })),
+    'alt-names': Type.Optional(
+      Type.Array(Type.Object({ name: Type.String(), state: Type.Optional(Type.Literal('absent')) }, { additionalProperties: false }), {
+        description: 'alternative names of the interface (ip link property altname)',
+      }),
+    ),
     'fleetnet.io/match': Type.Optional(NicMatch),
     'fleetnet.io/pci': Type.Optional(PciInfo),
   },
@@ -249,10 +255,21 @@ export const NetworkState = Type.Object(
   {
     interfaces: Type.Optional(Type.Array(Interface)),
     routes: Type.Optional(
-      Type.Object({ config: Type.Optional(Type.Array(Route)) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          config: Type.Optional(Type.Array(Route)),
+          // What nmstate's capture reads (`routes.running.destination == "0.0.0.0/0"`); never desired.
+          running: Type.Optional(Type.Array(Route, { description: 'reported only: the routes in the kernel' })),
+        },
+        { additionalProperties: false },
+      ),
     ),
     'dns-resolver': Type.Optional(
-      Type.Object({ config: Type.Optional(DnsConfig) }, { additionalProperties: false }),
+      Type.Object(
+        // `running`: reported only, the resolver in use (what nmstate's `dns-resolver.running` captures).
+        { config: Type.Optional(DnsConfig), running: Type.Optional(DnsConfig) },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false, $id: 'NetworkState' },

@@ -26,9 +26,11 @@ test('every published JSON Schema file matches the schema in code (run `pnpm sch
 test('the policy schema forbids unknown keys and bounds the VLAN id', () => {
   const policy = publishedSchemas()['host-network-policy.json'] as any;
   assert.is(policy.additionalProperties, false);
-  const iface = policy.properties.spec.properties.desiredState.properties.interfaces.items;
-  assert.is(iface.properties.vlan.properties.id.maximum, 4094);
-  assert.is(iface.properties.vlan.properties.id.minimum, 1);
+  // desiredState may hold {{ }} references: each value is anyOf [strict, template string] (render/templated-schema.ts).
+  const iface = policy.properties.spec.properties.desiredState.anyOf[0].properties.interfaces.anyOf[0].items.anyOf[0];
+  const id = iface.properties.vlan.anyOf[0].properties.id.anyOf[0];
+  assert.is(id.maximum, 4094);
+  assert.is(id.minimum, 1);
 });
 
 test.run();

@@ -1,0 +1,59 @@
+/**
+ * A policy's desiredState may hold `{{ }}` references where typed values stand
+ * (`prefix-length: "{{ pools.storage.prefix-length }}"`, `ipv4: "{{ capture.base.interfaces.0.ipv4 }}"`);
+ * what a host gets (rendered) is strictly typed. `templatedSchema(NetworkState)` derives the policy's
+ * variant from the strict schema, so the two cannot drift apart: every value, mapping and list becomes
+ * `Union([strict, templateString])` (a mapping or list given whole by a reference is a captured
+ * subtree). validate.ts judges a value that is not a reference by the strict variant alone, so the
+ * messages stay precise ("unknown field mtuu", "must be an integer").
+ */
+import { Kind, OptionalKind, Type, type TSchema } from '@sinclair/typebox';
+import { NetworkState } from '../state.ts';
+import { TEMPLATE_REF_PATTERN, TEMPLATE_TEXT_PATTERN } from './template-pattern.ts';
+
+export { TEMPLATE_REF_PATTERN, TEMPLATE_TEXT_PATTERN };
+
+const TemplateRef = Type.String({
+  pattern: TEMPLATE_REF_PATTERN,
+  description: 'a reference filled in per host: "{{ capture.NAME.PATH }}", "{{ host.name }}", "{{ host.labels.KEY }}", "{{ host.facts.PATH }}" or "{{ pools.NAME.ip|prefix-length|gateway }}"',
+});
+const TemplateText = Type.String({ pattern: TEMPLATE_TEXT_PATTERN, description: 'text with one {{ }} reference, e.g. "br-{{ host.name }}"' });
+
+const OPTIONS = ['description', 'additionalProperties', 'minItems', 'maxItems', 'minProperties', 'title'] as const;
+const options = (s: Record<string, unknown>) => Object.fromEntries(OPTIONS.filter((k) => k in s).map((k) => [k, s[k]]));
+const withTemplate = (s: TSchema, t: TSchema) =>
+  Type.Union([s, t], { description: `${(s as { description?: string }).description ?? 'a value'}, or a {{ }} reference` });
+
+/** The templated variant of a strict schema (structure kept, every value widened). */
+export function templatedSchema(schema: TSchema): TSchema {
+  const s = schema as TSchema & Record<string, any>;
+  const optional = s[OptionalKind] === 'Optional';
+  const out = (() => {
+    switch (s[Kind]) {
+      case 'Object': {
+        const props = Object.fromEntries(Object.entries(s.properties as Record<string, TSchema>).map(([k, p]) => [k, templatedSchema(p)]));
+        return withTemplate(Type.Object(props, options(s)), TemplateRef);
+      }
+      case 'Array':
+        return withTemplate(Type.Array(templatedSchema(s.items), options(s)), TemplateRef);
+      case 'Record': {
+        const [pattern, value] = Object.entries(s.patternProperties as Record<string, TSchema>)[0]!;
+        const key = pattern === '^(.*)$' ? Type.String() : Type.String({ pattern });
+        return withTemplate(Type.Record(key, templatedSchema(value), options(s)), TemplateRef);
+      }
+      case 'String':
+        // A string without a pattern already takes any text, references included.
+        return s.pattern === undefined ? Type.String(options(s)) : withTemplate(Type.String({ ...options(s), pattern: s.pattern }), TemplateText);
+      default:
+        // Integer, Number, Boolean, Literal, unions of literals: copied as they are, plus a whole reference.
+        return withTemplate(schema, TemplateRef);
+    }
+  })();
+  return optional ? Type.Optional(out) : out;
+}
+
+/** A policy's desiredState as published: NetworkState where every value may be a template. */
+export const TemplatedNetworkState = Type.Unsafe<typeof NetworkState.static>({
+  ...templatedSchema(NetworkState),
+  $id: 'TemplatedNetworkState',
+});
