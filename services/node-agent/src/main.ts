@@ -10,9 +10,9 @@ import { formatComparison, formatOperations } from './format.ts';
 import { createLogger } from './log.ts';
 import { pauseAfterOpFromEnv } from './reconcile/index.ts';
 
-/** Exit codes: 0 in sync / done, 1 not in sync or failed, 2 bad input (nothing ran). */
 /** crash tests only: decided once, when the process starts */
 const pauseAfterOp = pauseAfterOpFromEnv();
+/** Exit codes: 0 in sync / done, 1 not in sync or failed, 2 bad input (nothing ran). */
 const EXIT_FAILED = 1;
 const EXIT_BAD_INPUT = 2;
 
