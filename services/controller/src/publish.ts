@@ -1,10 +1,11 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
 import {
-  encodeEvent, EventTypes, makeEvent, parseEvent, Streams, subjects,
+  encodeEvent, EventTypes, makeEvent, Streams, subjects,
   type DesiredPublishedData, type FleetEvent, type PolicySource,
 } from '@fleetnet/contracts';
 import type { Bus } from './bus.ts';
 import { sameSources } from './compile.ts';
+import { decode } from './projection/decode.ts';
 
 /** The newest version on a host's desired subject, and the stream sequence that holds it. */
 export interface DesiredHead {
@@ -22,12 +23,23 @@ const WRONG_LAST_SEQUENCE = 10071;
 export const needsPublish = (head: DesiredHead | undefined, want: DesiredContent) =>
   !head || head.contentHash !== want.contentHash || !sameSources(head.sources, want.sources);
 
-/** Reads the head from the stream itself (not our projection), after another writer got there first. */
+/** The newest record on a host's desired subject is not a desired event for that host. */
+export class UnreadableHead extends Error {
+  constructor(readonly host: string, readonly seq: number, reason: string) {
+    super(`${Streams.desired} seq ${seq} (${subjects.desired(host)}) is not a desired event: ${reason}`);
+  }
+}
+
+/**
+ * Reads the head from the stream itself (not our projection), after another writer got there first.
+ * A record that is not a desired event for this host is thrown as UnreadableHead: which version it
+ * sits on is known once the projection has folded the stream up to it.
+ */
 export async function readHead(bus: Bus, host: string): Promise<DesiredHead | undefined> {
   const m = await bus.jsm.streams.getMessage(Streams.desired, { last_by_subj: subjects.desired(host) }).catch(() => null);
   if (!m) return undefined;
-  const p = parseEvent(m.data, [EventTypes.desiredPublished]);
-  if (!p.ok) throw new Error(`${Streams.desired} seq ${m.seq} (${m.subject}) is not a desired event: ${p.error.message}`);
+  const p = decode({ stream: 'desired', seq: m.seq, subject: m.subject, data: m.data });
+  if (!p.ok) throw new UnreadableHead(host, m.seq, p.reason);
   const d = (p.event as FleetEvent<typeof EventTypes.desiredPublished>).data;
   return { version: d.version, seq: m.seq, contentHash: d.contentHash, sources: d.sources };
 }

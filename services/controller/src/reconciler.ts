@@ -8,10 +8,25 @@ import { CompileMemo } from './compile.ts';
 import { BUS, CONFIG, LOG, type ControllerOptions } from './config.ts';
 import { ProjectionService } from './projection/service.ts';
 import { isRetired, type HostBase, type Projection } from './projection/state.ts';
-import { publishDesired, type DesiredContent, type DesiredHead } from './publish.ts';
+import { publishDesired, UnreadableHead, type DesiredContent, type DesiredHead } from './publish.ts';
 import { gatedPolicies } from './rollout/gate.ts';
 import { overdueHosts, planAdmissions } from './rollout/plan.ts';
 import { rolloutSettings } from './projection/rollout-settings.ts';
+
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * Where the next version goes on top of: the newest version folded, or, when a record that is not
+ * a desired event was stored after it, that record (its hash matches nothing, so the host's
+ * content is published again over it, as version N+1).
+ */
+function headOf(host: HostBase): DesiredHead | undefined {
+  const last = host.desired[host.desired.length - 1];
+  const bad = host.unreadableDesired;
+  if (bad && bad.seq > (last?.seq ?? 0)) return { version: last?.version ?? 0, seq: bad.seq, contentHash: '', sources: [] };
+  return last && { version: last.version, seq: last.seq, contentHash: last.contentHash, sources: last.sources };
+}
 
 /**
  * Turns projection changes into desired versions. One pass at a time: a pass decides admissions
@@ -29,6 +44,9 @@ export class ReconcilerService {
   private readonly compiled = new CompileMemo();
   private idle: Promise<void> = Promise.resolve();
   private resolveIdle?: () => void;
+  /** hosts whose publish failed wait this long before they are tried again (doubling, reset by a clean pass) */
+  private retryMs = RETRY_MIN_MS;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -49,6 +67,7 @@ export class ReconcilerService {
   stop(): void {
     this.enabled = false;
     clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
   }
 
   /** Resolves when no pass is running or queued. */
@@ -72,7 +91,7 @@ export class ReconcilerService {
         this.hosts = new Set();
         this.policies = new Set();
         try {
-          await this.pass(hosts, policies);
+          this.retryLater(await this.pass(hosts, policies));
         } catch (e) {
           this.log.error({ err: e }, 'reconcile pass failed; retrying shortly');
           for (const h of hosts) this.hosts.add(h);
@@ -86,7 +105,27 @@ export class ReconcilerService {
     }
   }
 
-  private async pass(hosts: Set<string>, policies: Set<string>) {
+  /**
+   * Hosts whose publish failed are tried again on their own, later: one host's trouble (an
+   * unreadable record on its desired subject, a timeout) never holds back the others, and is
+   * logged once per retry, with a backoff, rather than on every pass.
+   */
+  private retryLater(failed: Map<string, unknown>) {
+    if (!failed.size) {
+      this.retryMs = RETRY_MIN_MS;
+      return;
+    }
+    const [first] = failed.values();
+    this.log.warn({ err: first, hosts: [...failed.keys()].slice(0, 20), count: failed.size, retryInMs: this.retryMs }, 'publishing desired state failed for some hosts; they are retried');
+    clearTimeout(this.retryTimer);
+    const again = [...failed.keys()];
+    this.retryTimer = setTimeout(() => this.enqueue(again, []), this.retryMs);
+    this.retryTimer.unref();
+    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+  }
+
+  /** One pass over the hosts and policies that changed; returns the hosts whose publish failed. */
+  private async pass(hosts: Set<string>, policies: Set<string>): Promise<Map<string, unknown>> {
     const s = this.projection.state;
     for (const h of hosts) for (const p of s.views.compile[h]?.policies ?? []) policies.add(p);
     const admitted = new Map<string, Set<string>>();
@@ -100,27 +139,54 @@ export class ReconcilerService {
       }
     }
     let maxSeq = 0;
+    const failed = new Map<string, unknown>();
     const work = [...hosts].sort();
     const worker = async () => {
       for (let name = work.shift(); name !== undefined; name = work.shift()) {
         const host = s.hosts[name];
         if (!host || host.registeredAt === undefined || isRetired(host)) continue;
-        const want = await this.wanted(s, host, admitted.get(name) ?? new Set());
-        if (!want) continue;
-        const last = host.desired[host.desired.length - 1];
-        const head: DesiredHead | undefined = last && { version: last.version, seq: last.seq, contentHash: last.contentHash, sources: last.sources };
-        const pub = await publishDesired(this.bus, this.opts.name, name, want, head);
-        if (pub) {
-          maxSeq = Math.max(maxSeq, pub.seq);
-          this.log.info({ host: name, version: pub.version, sources: want.sources, reason: want.reason }, 'desired published');
+        try {
+          const seq = await this.publishFor(s, host, admitted.get(name) ?? new Set());
+          maxSeq = Math.max(maxSeq, seq);
+        } catch (e) {
+          failed.set(name, e);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(32, work.length) }, worker));
     if (maxSeq) await this.projection.waitFolded('desired', maxSeq);
+    return failed;
   }
 
-  private async wanted(s: Projection, host: HostBase, admitted: ReadonlySet<string>): Promise<DesiredContent | undefined> {
+  /** Publishes the host's next version when one is due; the stream sequence it was stored at, or 0. */
+  private async publishFor(s: Projection, host: HostBase, admitted: ReadonlySet<string>): Promise<number> {
+    let head = headOf(host);
+    const want = await this.wanted(s, host, admitted, head);
+    if (!want) return 0;
+    const reason = want.reason;
+    const over = (h: DesiredHead | undefined) => {
+      if (h?.contentHash === '') want.reason = `${reason}; over the unreadable record at ${Streams.desired} seq ${h.seq}`;
+    };
+    over(head);
+    let pub;
+    try {
+      pub = await publishDesired(this.bus, this.opts.name, host.name, want, head);
+    } catch (e) {
+      if (!(e instanceof UnreadableHead)) throw e;
+      // Garbage landed after the newest version we folded: once the fold has reached it, every
+      // version stored before it is known, and the next one goes on top of the garbage.
+      await this.projection.waitFolded('desired', e.seq, 10_000);
+      const last = this.projection.state.hosts[host.name]?.desired.at(-1);
+      head = { version: last?.version ?? 0, seq: e.seq, contentHash: '', sources: [] };
+      over(head);
+      pub = await publishDesired(this.bus, this.opts.name, host.name, want, head);
+    }
+    if (!pub) return 0;
+    this.log.info({ host: host.name, version: pub.version, sources: want.sources, reason: want.reason }, 'desired published');
+    return pub.seq;
+  }
+
+  private async wanted(s: Projection, host: HostBase, admitted: ReadonlySet<string>, head: DesiredHead | undefined): Promise<DesiredContent | undefined> {
     if (host.pin) {
       const at = host.desired.find((d) => d.version === host.pin!.toVersion);
       if (!at) return undefined;
@@ -132,8 +198,7 @@ export class ReconcilerService {
       if (d.probes) out.probes = d.probes;
       if (d.enforce !== undefined) out.enforce = d.enforce;
       // Already carrying that content: the rollback is done, nothing to republish.
-      const last = host.desired[host.desired.length - 1];
-      return last && last.contentHash === d.contentHash ? undefined : out;
+      return head?.contentHash === d.contentHash ? undefined : out;
     }
     const c = this.compiled.compile(host.name, host.facts, gatedPolicies(s, host, admitted));
     // A host no policy ever reached gets no empty version 1.

@@ -236,7 +236,16 @@ function hostAt(before: Projection, name: string, time: string): { h: HostBase; 
 }
 
 function foldDesired(before: Projection, msg: Decoded, t: Touched): HostBase | undefined {
-  if (!msg.ok || msg.sub?.kind !== 'desired') return undefined;
+  if (msg.sub?.kind !== 'desired') return undefined;
+  if (!msg.ok) {
+    // Only for a host with a desired version: garbage must not make up hosts, and the versions
+    // come from this stream alone, so a rebuild (desired first) records the same.
+    const known = before.hosts[msg.sub.name!];
+    if (!known?.desired.length) return undefined;
+    t.hosts.push(known.name);
+    const at = msg.storedMs !== undefined ? { at: new Date(msg.storedMs).toISOString() } : {};
+    return { ...known, unreadableDesired: { seq: msg.seq, reason: msg.reason.slice(0, 300), ...at } };
+  }
   const ev = msg.event as FleetEvent<typeof EventTypes.desiredPublished>;
   const { h, changed } = hostAt(before, ev.data.host, ev.time);
   // an old version still counts as a sighting of the host (updatedAt), as it always did
@@ -275,11 +284,10 @@ function foldReport(before: Projection, msg: Decoded, t: Touched): HostBase | un
     if (!published || published.storedMs > (msg.storedMs ?? Infinity)) return undefined;
   }
   const h0 = hostAt(before, name, ev.time).h;
-  const h: HostBase = {
-    ...h0,
-    seenIds: { ...h0.seenIds, reports: withId(h0.seenIds.reports, ev.id) },
-    lastSeen: laterOf(h0.lastSeen, ev.time)!,
-  };
+  const h: HostBase = { ...h0, seenIds: { ...h0.seenIds, reports: withId(h0.seenIds.reports, ev.id) } };
+  // Liveness counts when the server stored the report, never the `time` the agent wrote: a hello
+  // dated 9999 must not keep a silent host reachable.
+  if (msg.storedMs !== undefined) h.lastSeen = laterOf(h0.lastSeen, new Date(msg.storedMs).toISOString())!;
   switch (ev.type) {
     case EventTypes.hello:
       h.agentLabels = ev.data.labels;

@@ -3,9 +3,10 @@ import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { EventTypes, Streams, subjects } from '@fleetnet/contracts';
 import type { Bus } from '../bus.ts';
-import { BUS, LOG } from '../config.ts';
+import { BUS, CONFIG, LOG, type ControllerOptions } from '../config.ts';
 import { decode, type Decoded, type FoldInput } from './decode.ts';
 import { Projector, type FlushResult } from './projector.ts';
+import { RefusalRecorder } from './refusals.ts';
 import { STREAM_OF, lastSeqs } from './replay.ts';
 import { desiredVersionOf, type StreamKey } from './state.ts';
 
@@ -38,11 +39,17 @@ export class ProjectionService {
   private waiters: Waiter[] = [];
   private flushTimer?: NodeJS.Timeout;
   private stopped = false;
+  private readonly refusals: RefusalRecorder;
+  /** what was in the streams at start: refusals in that history were recorded when they happened */
+  private history: Record<StreamKey, number> = { intent: Infinity, desired: Infinity, reports: Infinity };
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
+    @Inject(CONFIG) opts: ControllerOptions,
     @Inject(LOG) private readonly log: Logger,
-  ) {}
+  ) {
+    this.refusals = new RefusalRecorder(bus, opts.name, log);
+  }
 
   get state() {
     return this.projector.state;
@@ -55,6 +62,7 @@ export class ProjectionService {
   /** Starts the live fold and resolves once everything in the streams at call time is folded. */
   async start(): Promise<void> {
     const target = await lastSeqs(this.bus);
+    this.history = target;
     for (const key of STREAM_KEYS) await this.openReader(key, 'start');
     this.watchdog = setInterval(() => void this.checkReaders(), READER_CHECK_MS);
     void this.reopenOnReconnect();
@@ -127,6 +135,10 @@ export class ProjectionService {
         try {
           const msg: FoldInput = { stream: key, seq: m.seq, subject: m.subject, data: m.data, storedMs: Math.floor(m.info.timestampNanos / 1e6) };
           const decoded = decode(msg);
+          // The intake answers refused intent; refused reports and desired records are recorded here.
+          if (!decoded.ok && key !== 'intent' && m.seq > this.history[key] && m.seq > this.projector.state.seq[key]) {
+            this.refusals.record(key, m.seq, m.subject, decoded);
+          }
           await this.desiredFirst(decoded);
           if (gen !== r.gen) break;
           this.projector.apply(msg, decoded);

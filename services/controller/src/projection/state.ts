@@ -57,6 +57,12 @@ export interface HostBase {
   actual?: NetworkState;
   lastSeen?: string;
   updatedAt: string;
+  /**
+   * the newest record on the host's desired subject that is not a desired event for this host
+   * (anyone may write there when the server runs without the generated auth): the next version is
+   * published over it, and the host shows a condition until it reports on a version stored after it
+   */
+  unreadableDesired?: { seq: number; reason: string; at?: string };
   /** rollback pin: compile yields this version's content until the next policy or label change */
   pin?: { toVersion: number; eventId: string };
   /** recent event ids per stream, kept apart so the interleaving of streams cannot change them */

@@ -1,4 +1,4 @@
-import type { Condition, HistoryEntry, HostView, PolicyView, RolloutView } from '@fleetnet/contracts';
+import { Streams, subjects, type Condition, type HistoryEntry, type HostView, type PolicyView, type RolloutView } from '@fleetnet/contracts';
 import { compileHost, type PolicyAt } from '../compile.ts';
 import { matchesSelector } from '@fleetnet/contracts';
 import {
@@ -53,6 +53,8 @@ export function hostView(state: Projection, host: HostBase, compile: HostCompile
       message: `policy ${u.policy}: ${u.path}: ${u.message}`, since: policyTime(state, [u.policy]),
     });
   }
+  const unreadable = unreadableCondition(host);
+  if (unreadable) conditions.push(unreadable);
   const last = host.desired[host.desired.length - 1];
   const view: HostView = {
     name: host.name,
@@ -77,6 +79,23 @@ export function hostView(state: Projection, host: HostBase, compile: HostCompile
   if (host.registeredAt !== undefined) view.registeredAt = host.registeredAt;
   if (host.actual) view.actual = host.actual;
   return view;
+}
+
+/**
+ * An unreadable record on the host's desired subject, until the host reported on a version stored
+ * after it: until then the host may have read the garbage instead of its desired state.
+ */
+function unreadableCondition(host: HostBase): Condition | undefined {
+  const bad = host.unreadableDesired;
+  if (!bad) return undefined;
+  const over = host.desired.find((d) => d.seq > bad.seq);
+  if (over && Object.keys(host.syncs).some((v) => Number(v) >= over.version)) return undefined;
+  return {
+    type: 'Invalid', status: 'True', reason: 'UnreadableDesiredRecord',
+    message: `${Streams.desired} seq ${bad.seq} on ${subjects.desired(host.name)} is not a desired event for this host (${bad.reason}); `
+      + (over ? `version ${over.version} was published over it and the host has not reported on it yet` : 'the next version is published over it'),
+    since: bad.at ?? host.updatedAt,
+  };
 }
 
 export function historyOf(host: HostBase): HistoryEntry[] {
