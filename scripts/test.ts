@@ -94,6 +94,7 @@ const SMOKES: { name: string; file: string; args: string[] }[] = [
   { name: 'smoke: pnpm demo --once', file: 'test/demo/main.ts', args: ['--once'] },
   { name: 'smoke: bench/fleet --smoke', file: 'bench/fleet/main.ts', args: ['--smoke'] },
   { name: 'smoke: bench/apply --smoke', file: 'bench/apply/main.ts', args: ['--smoke'] },
+  { name: 'smoke: bench/cli --smoke', file: 'bench/cli/main.ts', args: ['--smoke'] },
 ];
 
 async function smoke(s: (typeof SMOKES)[number]): Promise<Outcome> {

@@ -1,13 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAgent, silentLogger, type Agent } from '@fleetnet/node-agent';
 import type { Method, RunContext } from './method.ts';
 import { tail, timeProcess } from './proc.ts';
 import { desiredState } from './scenario.ts';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const AGENT_BIN = join(repoRoot, 'services/node-agent/bin/fleetnet-agent.js');
+import { buildAll, distDir } from '../../scripts/build.ts';
+
+/** The built agent, as the packages ship it (bundled by scripts/build.ts before the first timed run). */
+export const AGENT_BIN = join(distDir, 'fleetnet-agent.cjs');
+let built: Promise<unknown> | undefined;
 
 /** The agent's private files for one run: state dir, an empty sysfs root, its own resolv.conf. */
 function agentDirs(dir: string, tag: string) {
@@ -50,12 +52,13 @@ export const fleetnetLibrary: Method = {
   },
 };
 
-/** What an operator sees: `ip netns exec NS node .../fleetnet-agent.js apply -f state.yaml`, process start included. */
+/** What an operator sees: `ip netns exec NS fleetnet-agent apply -f state.yaml` (the built bundle), process start included. */
 export const fleetnetCli: Method = {
   id: 'fleetnet-cli',
   label: 'fleetnet-agent apply (CLI process)',
-  timed: 'ip netns exec NS node services/node-agent/bin/fleetnet-agent.js apply -f state.yaml: whole process incl. Node/tsx start-up',
+  timed: 'ip netns exec NS node dist/fleetnet-agent.cjs apply -f state.yaml (the built agent): whole process incl. Node start-up',
   async run(ctx: RunContext) {
+    await (built ??= buildAll());
     const d = agentDirs(ctx.dir, 'cli');
     const file = join(ctx.dir, 'state.yaml');
     // JSON is YAML: the agent's loader reads it as it would the operator's file.
