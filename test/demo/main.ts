@@ -16,8 +16,12 @@ import { repoRoot, startFleet, type Fleet } from '../support/fleet.ts';
 import { dataPlaneChecks } from './checks.ts';
 import { printLiveEvents } from './live-events.ts';
 import { demoHostName, hostAddressPolicy, roleOf } from './roles.ts';
+import { beginRun, cleanupDeadRuns, endRunWhenEmpty, recordRun, runDir } from './runs.ts';
+import { watchAncestors } from './supervise.ts';
+import { onExit } from '../support/cleanup.ts';
 
 const HELP = `pnpm demo [--hosts N] [--once] [--server nats://127.0.0.1:PORT] [--timeout SECONDS]
+pnpm demo --cleanup
 
 Builds a small fleet on this machine out of real parts and rolls out the example policies:
   - a nats-server with JetStream on a temporary directory (or the one --server names),
@@ -38,6 +42,9 @@ Options:
   --server URL       use this nats-server instead of starting one; it must listen on this machine's
                      loopback (hosts reach it through a relay into the router namespace)
   --timeout SECONDS  how long the rollout may take (default 180)
+  --cleanup          remove what a killed demo left behind (its processes, namespaces, OVS instances,
+                     temporary directories), found by the marks each run puts on what it makes;
+                     a demo that is still running is left alone
   -h, --help         this text
 
 Needs root (network namespaces), iproute2, openvswitch-switch and nats-server: bash scripts/setup.sh`;
@@ -58,6 +65,7 @@ try {
       once: { type: 'boolean', default: false },
       server: { type: 'string' },
       timeout: { type: 'string', default: '180' },
+      cleanup: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -82,11 +90,28 @@ if (args.server) {
   });
 }
 if (process.getuid?.() !== 0) usage('needs root: it creates network namespaces (run it as root, e.g. with sudo)');
+const say = (line: string) => console.log(`[demo] ${line}`);
+if (args.cleanup) {
+  say(`removing what killed demo runs left (run files in ${runDir()})`);
+  cleanupDeadRuns(say);
+  process.exit(0);
+}
 const missingOvs = ovsAvailable();
 if (missingOvs) usage(missingOvs);
 
+// A supervisor (or a closed terminal) may take our stdout away: writing must not crash the cleanup.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+const run = beginRun();
+// Removed at exit when nothing marked as this run is left; otherwise `pnpm demo --cleanup` finds it.
+onExit(`demo-run-${run.id}`, () => endRunWhenEmpty(run));
+// pnpm does not pass SIGTERM on: when it (or any ancestor) goes, clean up as on Ctrl-C.
+watchAncestors((pid) => {
+  say(`parent process ${pid} went away: removing everything the demo made`);
+  process.kill(process.pid, 'SIGTERM');
+});
+
 const t0 = Date.now();
-const say = (line: string) => console.log(`[demo] ${line}`);
 const examples = join(repoRoot, 'deploy/examples/demo');
 const specs = Array.from({ length: count }, (_, i) => ({
   name: demoHostName(i + 1),
@@ -134,6 +159,10 @@ let exitCode = 0;
 try {
   say(`building a fleet of ${count} host${count === 1 ? '' : 's'}${args.server ? ` on ${args.server}` : ''}`);
   fleet = await startFleet({ hosts: specs, natsPorts, say, heartbeatSeconds: 1 });
+  recordRun(run, {
+    namespaces: [fleet.router.name, ...fleet.hosts.map((h) => h.ns.name)],
+    dirs: [fleet.dir, ...fleet.hosts.map((h) => h.ovs.dir), ...(fleet.nats ? [fleet.nats.storeDir] : [])],
+  });
   console.log(renderTable(
     ['HOST', 'NAMESPACE', 'ROLE', 'UPLINK', 'OVSDB', 'AGENT PID'],
     fleet.hosts.map((h) => [h.name, h.ns.name, roleOf(h.index), `${h.address}/24 on up0`, h.ovs.db, String(h.agent?.pid ?? '-')]),
