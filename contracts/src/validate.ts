@@ -3,7 +3,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import { IFNAME_PATTERN, NAME_PATTERN, describeIfnameProblem, describeNameProblem } from './names.ts';
-import { strictVariant } from './render/template-pattern.ts';
+import { TEMPLATE_SHAPE, strictVariant } from './render/template-pattern.ts';
 
 // TypeBox knows no string formats by itself: without this every `format: 'date-time'` (the
 // CloudEvents `time`) fails validation. RFC 3339 as CloudEvents requires it.
@@ -145,6 +145,12 @@ export function schemaErrors(schema: TSchema, value: unknown, prefix: (string | 
     // A policy's desiredState widens values to "this or a {{ }} reference": a value that is not a
     // reference gets the strict variant's own errors, not the union's "is not valid".
     const strict = e.type === ValueErrorType.Union ? strictVariant(e.schema as any) : undefined;
+    if (strict && typeof e.value === 'string' && /\{\{|\}\}/.test(e.value)) {
+      const path = formatPath(segments);
+      if (!seen.has(path)) out.push({ path, segments, message: TEMPLATE_SHAPE });
+      seen.add(path);
+      continue;
+    }
     if (strict) {
       for (const inner of schemaErrors(strict as TSchema, e.value, segments)) {
         if (!seen.has(inner.path)) out.push(inner);

@@ -8,6 +8,10 @@ export const TEMPLATE_REF_PATTERN = '^\\s*\\{\\{[^{}]*\\}\\}\\s*$';
 /** A text value holding one reference, with text around it allowed ("br-{{ host.name }}"). */
 export const TEMPLATE_TEXT_PATTERN = '^[^{}]*\\{\\{[^{}]*\\}\\}[^{}]*$';
 
+/** Why a string with braces is not accepted where a templated value stands. */
+export const TEMPLATE_SHAPE =
+  'is not a valid {{ }} reference: one closed reference, e.g. "{{ pools.NAME.ip }}" (text around it only where text stands, e.g. "br-{{ host.name }}")';
+
 /**
  * `Union([strict, templateString])` as templatedSchema builds it: a value that is not a template
  * should be judged by the strict variant alone, so its errors stay precise.
