@@ -3,6 +3,7 @@ import { UNKNOWN_FIELD, formatPath, type ValidationError } from './validate.ts';
 import { validatePolicy, validateNetworkState } from './semantic.ts';
 import type { HostNetworkPolicy } from './policy.ts';
 import type { NetworkState } from './state.ts';
+import { checkValue, DEFAULT_BOUNDS } from './bounds.ts';
 
 /** An error anchored in a file, printed as `file:line:col: path: message` (the netplan habit). */
 export interface SourceError {
@@ -97,6 +98,13 @@ export function parseYamlDocuments(text: string, file: string): { documents: Sou
       errors.push({ file, line: pos.line, col: pos.col, path: '', message, document: index });
       return;
     }
+    // Validation walks the document recursively: bound it first (depth, entries per list or mapping).
+    const tooBig = checkValue(value, DEFAULT_BOUNDS);
+    if (tooBig) {
+      const pos = lc.linePos(doc.contents.range?.[0] ?? 0);
+      errors.push({ file, line: pos.line, col: pos.col, path: tooBig.path, message: tooBig.message, document: index });
+      return;
+    }
     documents.push({ value, index, locate: locator(doc, lc) });
   });
   return { documents, errors };
@@ -115,6 +123,9 @@ function openingQuote(text: string, end: number, quote: string): number | undefi
 
 function syntaxError(text: string, code: string, message: string, offset: number): { offset: number; message: string } {
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (/Maximum call stack/i.test(first)) {
+    return { offset, message: `nested too deeply to read: a document may be at most ${DEFAULT_BOUNDS.maxDepth} levels deep` };
+  }
   if (code === 'TAB_AS_INDENT' || /tab/i.test(first)) return { offset, message: 'tabs are not allowed for indentation in YAML; use spaces' };
   if (code === 'DUPLICATE_KEY') {
     const key = /^[^:\n]*/.exec(text.slice(offset))![0].trim();
