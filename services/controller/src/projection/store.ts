@@ -60,21 +60,31 @@ export class KvStore {
     let firstError: unknown;
     // A failed write (a timeout while the server is busy) is retried: the key is marked again,
     // otherwise its KV value would stay stale until that host or policy happened to change again.
-    const put = (kv: KV, key: string, v: HostView | PolicyView | RolloutView | undefined, retry: string[]) =>
-      jobs.push((v ? kv.put(key, enc(v)) : kv.delete(key)).catch((e: unknown) => {
+    // A view that cannot be encoded at all is left out (trying again would fail the same way), and
+    // never takes the rest of the batch with it.
+    const put = (kv: KV, key: string, v: HostView | PolicyView | RolloutView | undefined, retry: string[], kind: string) => {
+      let text: string | undefined;
+      try {
+        text = v && enc(v);
+      } catch (e) {
+        this.log.error({ err: e, kind, key }, `the ${kind} view of "${key}" cannot be encoded; not written`);
+        return;
+      }
+      jobs.push((text !== undefined ? kv.put(key, text) : kv.delete(key)).catch((e: unknown) => {
         firstError ??= e;
         retry.push(key);
       }));
+    };
     for (const h of hosts) {
       const v = s.views.hosts[h];
-      put(this.kv.hosts, h, v && this.hostOut(v), failed.hosts);
+      put(this.kv.hosts, h, v && this.hostOut(v), failed.hosts, 'host');
       if (jobs.length >= 256) await Promise.all(jobs.splice(0));
     }
     for (const p of policies) {
-      put(this.kv.policies, p, s.views.policies[p], failed.policies);
+      put(this.kv.policies, p, s.views.policies[p], failed.policies, 'policy');
       const r = s.views.rollouts[p];
       // the served form: a rollout over thousands of hosts must still fit in one message
-      put(this.kv.rollouts, p, r && servedRollout(r), failed.policies);
+      put(this.kv.rollouts, p, r && servedRollout(r), failed.policies, 'rollout');
     }
     jobs.push(this.kv.meta.put('seq', enc(s.seq)).catch((e: unknown) => (firstError ??= e)));
     await Promise.all(jobs);
