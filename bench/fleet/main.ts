@@ -19,7 +19,7 @@ Usage:
 
 For each size it starts its own nats-server (JetStream on file storage in a temporary directory,
 free port), one controller as a child process (services/controller/bin/fleetnet-controller.js),
-and N simulated hosts (the 'sim' backend of services/node-agent/src/sim: an in-memory host with
+and N simulated hosts (@fleetnet/sim, the sim/ package: an in-memory host with
 eth0..eth3) spread over a few worker processes, one NATS connection per worker. The sim agents
 speak the real agent's protocol: hello, state, heartbeats, direct get + subscription of their own
 desired subject, sync Applying → Applied with per-property results from contracts' compare().

@@ -16,12 +16,8 @@ import {
 } from '@fleetnet/contracts';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { rebuildFromStreams } from '@fleetnet/controller';
-import { Projector } from '../../services/controller/src/projection/projector.ts';
-import type { FoldInput } from '../../services/controller/src/projection/fold.ts';
-import type { StreamKey } from '../../services/controller/src/projection/state.ts';
-import { ensureStreams } from '../../services/controller/src/streams.ts';
-import { SimHost } from '../../services/node-agent/src/sim/host.ts';
+import { ensureStreams, Projector, rebuildFromStreams, type FoldInput, type StreamKey } from '@fleetnet/controller';
+import { SimHost } from '@fleetnet/sim';
 import { startNats } from '../../test/support/nats.ts';
 import { benchPolicy } from './run.ts';
 

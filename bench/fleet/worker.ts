@@ -9,7 +9,7 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import type { SyncReportedData } from '@fleetnet/contracts';
-import { SimAgent } from './sim-agent.ts';
+import { SimAgent } from '@fleetnet/sim';
 
 export interface WorkerStart {
   type: 'start';

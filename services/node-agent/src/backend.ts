@@ -1,7 +1,7 @@
 import type { NetworkState } from '@fleetnet/contracts';
 
 /**
- * What every backend (linux, ovs, sriov, dns, sim) provides to the reconciler. A backend owns one
+ * What every backend (linux, ovs, sriov, dns; the simulator of @fleetnet/sim) provides to the reconciler. A backend owns one
  * kind of host configuration: it reads it, plans changes to it as pure data, and executes a plan.
  *
  * Execution order across backends is fixed by stage, because layers depend on each other:
@@ -15,7 +15,10 @@ import type { NetworkState } from '@fleetnet/contracts';
 export const STAGES = ['linux-remove', 'linux-create', 'ovs', 'linux-configure', 'sriov', 'dns'] as const;
 export type Stage = (typeof STAGES)[number];
 
-interface OperationBase {
+/** What the reconciler needs of any operation; each backend adds what it executes. */
+export interface OperationBase {
+  /** the backend that executes it */
+  backend: string;
   stage: Stage;
   /** the interface, route or file this operation changes; what the checkpoint records */
   target: string;
@@ -36,10 +39,7 @@ export type Operation =
        */
       argv?: string[];
     })
-  | (OperationBase & { backend: 'dns'; path: string; content: string })
-  | (OperationBase & { backend: 'sim'; apply: NetworkState });
-
-export type BackendName = Operation['backend'];
+  | (OperationBase & { backend: 'dns'; path: string; content: string });
 
 /** A planning problem: the desired state cannot be reached, so nothing runs. */
 export interface PlanError {
@@ -47,8 +47,8 @@ export interface PlanError {
   message: string;
 }
 
-export interface BackendPlan {
-  operations: Operation[];
+export interface BackendPlan<Op extends OperationBase = Operation> {
+  operations: Op[];
   errors: PlanError[];
 }
 
@@ -57,7 +57,7 @@ export class ExecutionError extends Error {
   override name = 'ExecutionError';
   constructor(
     message: string,
-    readonly operation: Operation | undefined,
+    readonly operation: OperationBase | undefined,
     readonly command: string[],
     readonly stderr: string,
     readonly exitCode: number | undefined,
@@ -66,17 +66,18 @@ export class ExecutionError extends Error {
   }
 }
 
-export interface Backend {
-  readonly name: BackendName;
+/** A backend; the real ones plan the agent's `Operation`s, a simulator plans its own kind. */
+export interface Backend<Op extends OperationBase = Operation> {
+  readonly name: Op['backend'];
   /** This backend's part of the actual state (interfaces it knows about, routes, dns). */
   read(): Promise<NetworkState>;
   /**
    * Pure: the operations that take `actual` to `desired` for what this backend owns.
    * `created` lists interfaces fleetnet created earlier (so it may remove them when no longer named).
    */
-  plan(desired: NetworkState, actual: NetworkState, ctx: PlanContext): BackendPlan;
-  /** Runs this backend's operations of one stage, in order, in as few processes as possible. */
-  execute(operations: Operation[]): Promise<void>;
+  plan(desired: NetworkState, actual: NetworkState, ctx: PlanContext): BackendPlan<Op>;
+  /** Runs one run of this backend's operations (consecutive in stage order), in as few processes as possible. */
+  execute(operations: Op[]): Promise<void>;
 }
 
 export interface PlanContext {

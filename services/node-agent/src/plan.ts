@@ -1,18 +1,18 @@
 import type { Interface, NetworkState, Route } from '@fleetnet/contracts';
 import { canonicalJson, isLinkLocal, LINUX_CREATABLE, OVS_TYPES, routeKey } from '@fleetnet/contracts';
-import { STAGES, type Backend, type BackendPlan, type Operation, type PlanContext, type PlanError } from './backend.ts';
+import { STAGES, type Backend, type BackendPlan, type Operation, type OperationBase, type PlanContext, type PlanError } from './backend.ts';
 
 const REMOVABLE = new Set([...LINUX_CREATABLE, ...OVS_TYPES]);
 
-export interface Plan {
-  operations: Operation[];
+export interface Plan<Op extends OperationBase = Operation> {
+  operations: Op[];
   errors: PlanError[];
   /** the desired state the backends planned for (with the removals of what fleetnet created and no longer wants) */
   desired: NetworkState;
 }
 
 /** Stable order by stage: within a stage each backend's own order (lower layers first) is kept. */
-export function orderByStage(ops: Operation[]): Operation[] {
+export function orderByStage<Op extends OperationBase>(ops: Op[]): Op[] {
   return ops
     .map((o, i) => ({ o, i }))
     .sort((x, y) => STAGES.indexOf(x.o.stage) - STAGES.indexOf(y.o.stage) || x.i - y.i)
@@ -40,15 +40,15 @@ export function withCreatedRemovals(desired: NetworkState, actual: NetworkState,
 }
 
 /** Pure: every backend's plan for `desired`, merged and ordered by stage. */
-export function planAll(
-  backends: Pick<Backend, 'name' | 'plan'>[],
+export function planAll<Op extends OperationBase = Operation>(
+  backends: Pick<Backend<Op>, 'name' | 'plan'>[],
   desired: NetworkState,
   actual: NetworkState,
   ctx: PlanContext,
   opts: { removeCreated?: boolean } = {},
-): Plan {
+): Plan<Op> {
   const target = opts.removeCreated === false ? desired : withCreatedRemovals(desired, actual, ctx.created);
-  const plans: BackendPlan[] = backends.map((b) => b.plan(target, actual, ctx));
+  const plans: BackendPlan<Op>[] = backends.map((b) => b.plan(target, actual, ctx));
   return {
     operations: orderByStage(plans.flatMap((p) => p.operations)),
     errors: plans.flatMap((p) => p.errors),

@@ -33,7 +33,7 @@ export function backendExecutor(backends: Backend[]): Executor {
       try {
         await b.execute(run);
       } catch (e) {
-        const k = e instanceof ExecutionError && e.operation ? run.indexOf(e.operation) : -1;
+        const k = e instanceof ExecutionError && e.operation ? run.findIndex((o) => o === e.operation) : -1;
         if (k > 0) onDone(done + k);
         throw e;
       }

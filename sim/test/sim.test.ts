@@ -6,9 +6,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compare, type NetworkState } from '@fleetnet/contracts';
-import { ExecutionError } from '../src/backend.ts';
-import { nextCreated, planAll } from '../src/plan.ts';
-import { createSimBackend, type SimBackend } from '../src/sim/index.ts';
+import { ExecutionError, nextCreated, planAll } from '@fleetnet/node-agent';
+import { createSimBackend, type SimBackend } from '../src/index.ts';
 
 async function apply(b: SimBackend, desired: NetworkState, created: Set<string> = new Set()) {
   const before = await b.read();

@@ -1,11 +1,11 @@
 /**
- * A lightweight agent loop for fleet benchmarks: many simulated hosts share one NATS connection,
- * each on the `sim` backend (services/node-agent/src/sim). It speaks the same bus protocol as the
- * real daemon (services/node-agent/src/bus/daemon.ts):
+ * A lightweight agent for simulated fleets: many simulated hosts share one NATS connection, each on
+ * the `sim` backend (backend.ts). It speaks the same bus protocol as the real daemon
+ * (@fleetnet/node-agent's bus/daemon.ts):
  *
  *   hello (facts: the sim NICs) → state report → heartbeats (core NATS)
  *   desired state: direct get of the last message on its own subject + a core subscription to it
- *   only the newest version is applied (the daemon's coalescing queue)
+ *   only the newest version is applied (the daemon's own scheduler)
  *   sync `Applying` → `Applied` | `Failed` | `RolledBack` with per-property results from compare()
  *   state report when the actual state changed
  *
@@ -20,11 +20,11 @@ import {
   canonicalJson, compare, encodeEvent, EventTypes, makeEvent, parseEvent, subjects,
   type DesiredPublishedData, type FleetEvent, type Labels, type NetworkState, type SyncReportedData,
 } from '@fleetnet/contracts';
-import { ExecutionError, nextCreated, planAll } from '@fleetnet/node-agent';
-import { createSimBackend, type SimBackend } from '../../services/node-agent/src/sim/index.ts';
-import { emptyQueue, finish, offer, take, type DesiredQueue } from '../../services/node-agent/src/bus/coalesce.ts';
-import { fetchLastDesired, subscribeDesired, type DesiredResult } from '../../services/node-agent/src/bus/desired-source.ts';
-import { agentVersion } from '../../services/node-agent/src/bus/facts.ts';
+import {
+  agentVersion, backoffDelay, createScheduler, ExecutionError, fetchLastDesired, nextCreated, planAll, RECONNECT_BACKOFF,
+  silentLogger, subscribeDesired, type DesiredResult, type Scheduler,
+} from '@fleetnet/node-agent';
+import { createSimBackend, type SimBackend } from './backend.ts';
 
 export interface SimAgentOptions {
   host: string;
@@ -39,14 +39,14 @@ export interface SimAgentOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const REPORT_BACKOFF = { baseMs: 200, maxMs: 5000 };
 const VERSION = agentVersion();
 
 export class SimAgent {
   readonly host: string;
   readonly backend: SimBackend;
   private readonly source: string;
-  private queue: DesiredQueue = emptyQueue();
-  private current?: Promise<void>;
+  private readonly scheduler: Scheduler;
   private created = new Set<string>();
   private lastApplied?: DesiredPublishedData;
   private lastStateText?: string;
@@ -60,6 +60,8 @@ export class SimAgent {
     this.host = o.host;
     this.source = `fleetnet-agent/${o.host}`;
     this.backend = createSimBackend({ index: o.index, ...(o.executeDelayMs ? { executeDelayMs: o.executeDelayMs } : {}) });
+    // one attempt per version: nothing changes an in-memory host behind its back, so a retry would fail alike
+    this.scheduler = createScheduler({ log: silentLogger(), retry: { maxAttempts: 1, baseMs: 0, maxMs: 0 }, apply: ({ desired }) => this.applyVersion(desired) });
   }
 
   // ---- reports: one ordered chain per host, retried until stored -------------------------------
@@ -75,7 +77,7 @@ export class SimAgent {
         } catch (e) {
           if (this.stopping) return;
           // the same msgID makes a retry of an already stored event a no-op on the server
-          await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
+          await sleep(backoffDelay(attempt, REPORT_BACKOFF));
         }
       }
     });
@@ -131,7 +133,7 @@ export class SimAgent {
         this.onDesired(await fetchLastDesired(this.o.nc, this.host, 10_000));
         return;
       } catch {
-        await sleep(Math.min(5000, 250 * 2 ** i));
+        await sleep(backoffDelay(i, RECONNECT_BACKOFF));
       }
     }
   }
@@ -140,27 +142,11 @@ export class SimAgent {
 
   private onDesired(r: DesiredResult | undefined): void {
     if (!r || !r.ok || this.stopping) return;
-    this.queue = offer(this.queue, r.desired);
-    this.pump();
+    this.scheduler.offer(r.desired);
   }
 
-  private pump(): void {
-    if (this.current || this.stopping) return;
-    const t = take(this.queue);
-    if (!t.next) return;
-    this.queue = t.queue;
-    const d = t.next;
-    this.current = this.applyVersion(d)
-      .catch(() => undefined)
-      .finally(() => {
-        this.queue = finish(this.queue, d.version);
-        this.current = undefined;
-        this.pump();
-      });
-  }
-
-  /** read → plan → execute → verify with compare(), rolled back in memory when execution fails. */
-  private async applyVersion(d: DesiredPublishedData): Promise<void> {
+  /** read → plan → execute → verify with compare(), rolled back in memory when execution fails; resolves whether it applied. */
+  private async applyVersion(d: DesiredPublishedData): Promise<boolean> {
     const base = { host: this.host, version: d.version, attempt: 1 };
     void this.reportSync({ ...base, phase: 'Applying' });
     const t0 = performance.now();
@@ -176,7 +162,7 @@ export class SimAgent {
         error: { message: `cannot reach the desired state: ${plan.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}` },
         timings: { readMs: t1 - t0, planMs: t2 - t1, totalMs: performance.now() - t0 },
       });
-      return;
+      return false;
     }
     const snapshot = this.backend.host.snapshot();
     try {
@@ -192,7 +178,7 @@ export class SimAgent {
         },
       });
       await this.reportStateIfChanged();
-      return;
+      return false;
     }
     const t3 = performance.now();
     const after = await this.backend.read();
@@ -211,6 +197,7 @@ export class SimAgent {
       void this.reportSync({ ...base, phase: 'Applied', inSync: true, results: c.results, operations: ops, timings });
     }
     await this.reportStateIfChanged();
+    return c.inSync;
   }
 
   /** current state of this sim host against its last applied version (for the worker's self-check) */
@@ -224,6 +211,7 @@ export class SimAgent {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    void this.scheduler.stop();
     this.sub?.unsubscribe();
     await Promise.race([this.chain, sleep(2000)]);
   }

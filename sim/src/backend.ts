@@ -1,9 +1,7 @@
 import type { Interface, NetworkState, Nic, Route } from '@fleetnet/contracts';
-import { canonicalJson, compare, routeKey, routeMatches } from '@fleetnet/contracts';
-import { ExecutionError, type Backend, type BackendPlan, type Operation, type PlanContext, type PlanError, type Stage } from '../backend.ts';
+import { canonicalJson, compare, OVS_TYPES, routeKey, routeMatches } from '@fleetnet/contracts';
+import { ExecutionError, type Backend, type BackendPlan, type OperationBase, type PlanContext, type PlanError, type Stage } from '@fleetnet/node-agent';
 import { SimHost, simNics, type SimNic } from './host.ts';
-
-export { SimHost, simNics, simMac, type SimNic } from './host.ts';
 
 /**
  * The `sim` backend: the whole host (links, OVS, SR-IOV, DNS) in memory, for fleet-scale
@@ -22,16 +20,16 @@ export interface SimBackendOptions {
   executeDelayMs?: number;
 }
 
-export type SimOperation = Extract<Operation, { backend: 'sim' }>;
+/** The simulator's own operation: a piece of state the in-memory host takes over. */
+export type SimOperation = OperationBase & { backend: 'sim'; apply: NetworkState };
 
-export interface SimBackend extends Backend {
+export interface SimBackend extends Backend<SimOperation> {
   readonly host: SimHost;
   /** the NIC inventory, as the hello's facts carry it */
   nics(): Nic[];
 }
 
 const PHYSICAL_TYPES = new Set(['ethernet', 'loopback', 'tun', 'unknown']);
-const OVS_TYPES = new Set(['ovs-bridge', 'ovs-interface']);
 /** lower number = higher in the stack: removed first, created last */
 const LAYER: Record<string, number> = { vlan: 0, macvlan: 0, vxlan: 0, 'ovs-interface': 0, 'linux-bridge': 1, 'ovs-bridge': 1, bond: 2, veth: 3, dummy: 3 };
 const layer = (t: string | undefined) => LAYER[t ?? ''] ?? 3;
@@ -71,7 +69,7 @@ const describe = (d: Interface) =>
     .map(([k, v]) => `${k}=${typeof v === 'object' ? canonicalJson(v) : String(v)}`)
     .join(' ');
 
-export function planSim(host: SimHost, desired: NetworkState, actual: NetworkState, ctx: PlanContext): BackendPlan {
+export function planSim(host: SimHost, desired: NetworkState, actual: NetworkState, ctx: PlanContext): BackendPlan<SimOperation> {
   const errors: PlanError[] = [];
   const have = new Map((actual.interfaces ?? []).map((i) => [i.name, i]));
   const removals: Interface[] = [];
