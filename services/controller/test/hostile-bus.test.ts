@@ -134,4 +134,21 @@ test('invalid hello, state and sync reports are recorded as rejections and logge
   assert.not.ok((await api(c, 'hosts.get', { name: 'bad2' })).host, 'garbage makes up no host');
 });
 
+test('a sync report nested 5,000 levels deep is refused when folded, recorded, and touches nobody', async () => {
+  await hello(c, 'deep1', { group: 'deep' });
+  await ctl.settled();
+  const before = structuredClone(ctl.projection.state.hosts.deep1);
+  let nested = '{}';
+  for (let i = 0; i < 5000; i++) nested = `{"a":${nested}}`;
+  const s = subjects.sync('deep1');
+  const text = `{"specversion":"1.0","id":"deep-1","source":"agent/deep1","type":"${EventTypes.syncReported}","subject":"${s}","time":"${new Date().toISOString()}","data":{"host":"deep1","version":1,"phase":"Applied","results":[${nested}]}}`;
+  await c.js.publish(s, text);
+  const r = await waitFor(async () => (await rejections(s))[0], 5000, 'rejection for the deep report');
+  assert.match(r.reason, /levels deep/);
+  await ctl.settled();
+  assert.equal(ctl.projection.state.hosts.deep1, before, 'the host is as it was');
+  const list = await api(c, 'hosts.list', {});
+  assert.ok(list.items && list.items.some((h) => h.name === 'deep1'), 'the hosts API answers everybody');
+});
+
 test.run();
