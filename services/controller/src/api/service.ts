@@ -6,6 +6,8 @@ import {
 import type { Bus } from '../bus.ts';
 import { BUS, CONFIG, type ControllerOptions } from '../config.ts';
 import { HeartbeatService } from '../heartbeats.ts';
+import { decode } from '../projection/decode.ts';
+import { checkIntent } from '../projection/intent.ts';
 import { ProjectionService } from '../projection/service.ts';
 import { desiredVersionOf } from '../projection/state.ts';
 import { ApiFailure } from './errors.ts';
@@ -62,9 +64,13 @@ export class ApiService {
     return { host: r.name, version, state: (p.event as FleetEvent<typeof EventTypes.desiredPublished>).data.state };
   }
 
+  /** Publishes an intent the fold's own check accepts now; what it would refuse is NOT_FOUND, for the same reason. */
   private async intent<K extends EventType>(type: K, subject: string, data: EventDataMap[K]): Promise<number> {
     const ev = makeEvent(type, this.opts.name, subject, data);
-    const ack = await this.bus.js.publish(subject, encodeEvent(ev), { msgID: ev.id });
+    const bytes = encodeEvent(ev);
+    const verdict = checkIntent(this.state, decode({ stream: 'intent', seq: 0, subject, data: bytes }));
+    if (!verdict.ok) throw new ApiFailure('NOT_FOUND', verdict.reason);
+    const ack = await this.bus.js.publish(subject, bytes, { msgID: ev.id });
     await this.projection.waitFolded('intent', ack.seq, 10_000);
     return ack.seq;
   }
@@ -73,10 +79,10 @@ export class ApiService {
     const h = q.hostOrFail(this.state, r.name);
     const newest = desiredVersionOf(h);
     const target = h.desired.find((d) => d.version === r.toVersion);
-    if (!target) throw new ApiFailure('NOT_FOUND', `host "${r.name}" has no desired version ${r.toVersion} (newest is ${newest})`);
-    if (h.desired[h.desired.length - 1]!.contentHash === target.contentHash) {
+    if (target && h.desired[h.desired.length - 1]!.contentHash === target.contentHash) {
       throw new ApiFailure('CONFLICT', `host "${r.name}" version ${newest} already has the content of version ${r.toVersion}`);
     }
+    // a version the host never had is refused by the intent check, as the intake would refuse it
     await this.intent(EventTypes.hostRollbackRequested, subjects.intentHost(r.name), { host: r.name, toVersion: r.toVersion });
     const deadline = Date.now() + 15_000;
     for (;;) {
