@@ -48,6 +48,8 @@ for d in /sys/class/net/tf*; do
     f2) ip link set "$n" netns peer && ip -n peer link set "$n" name "p$idx" && ip -n peer link set "p$idx" up ;;
   esac
 done
+# no SLAAC from qemu's router: addresses with lifetimes would make two reads of the kernel differ
+echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_ra
 ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up && ip route add default via 10.0.2.2
 mount -t ext4 /dev/vdb /mnt/boot
 . /mnt/boot/boot.env

@@ -170,6 +170,8 @@ function buildRootfs(out: string, version: string, tools: { src: string; dest: s
     if (existsSync('/lib64/ld-linux-x86-64.so.2')) put(stage, 'lib64/ld-linux-x86-64.so.2', '/lib64/ld-linux-x86-64.so.2', 0o755);
     execFileSync('cp', ['-a', join(kernelTree, 'lib/modules'), join(stage, 'lib/modules')]);
     if (existsSync('/etc/iproute2')) execFileSync('cp', ['-rL', '/etc/iproute2', join(stage, 'etc/iproute2')]);
+    // loading bonding would otherwise make a bond0 of its own, in the way of the tests' bond0
+    write(stage, 'etc/modprobe.d/bonding.conf', 'options bonding max_bonds=0\n');
     write(stage, 'etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
     write(stage, 'etc/group', 'root:x:0:\n');
     write(stage, 'etc/hosts', '127.0.0.1 localhost\n10.0.2.2 host\n');
@@ -193,7 +195,6 @@ function buildRootfs(out: string, version: string, tools: { src: string; dest: s
  */
 export function withVmLock<T>(name: string, fn: () => T): T {
   const lock = join(vmCache, `${name}.lock`);
-  mkdirSync(vmCache, { recursive: true });
   for (;;) {
     try {
       mkdirSync(lock);
@@ -238,6 +239,8 @@ export function ensureBundles(): void {
 
 /** The VM's kernel, initramfs and root image, building the latter two when their inputs changed. */
 export function ensureVmAssets(): VmAssets {
+  const reason = vmUnavailable();
+  if (reason) throw new Error(reason);
   return withVmLock('assets', buildVmAssets);
 }
 
@@ -245,8 +248,6 @@ export function ensureVmAssets(): VmAssets {
 const thisBuilder = readFileSync(new URL(import.meta.url), 'utf8');
 
 function buildVmAssets(): VmAssets {
-  const reason = vmUnavailable();
-  if (reason) throw new Error(reason);
   const kernelPackage = readFileSync(join(vmCache, 'kernel/package'), 'utf8').trim();
   const version = kernelVersion();
   const kernel = join(kernelTree, 'boot', `vmlinuz-${version}`);

@@ -74,3 +74,14 @@ export async function startVmHost(opts: Pick<VmOptions, 'nics' | 'files'> = {}):
     stop: () => vm.stop(),
   };
 }
+
+/** Where two JSON values differ, as `path: before → after` lines (empty when equal). */
+export function jsonDifferences(a: unknown, b: unknown, path = ''): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keyed = (x: object) => (Array.isArray(x) ? new Map(x.map((e, i) => [String(e?.ifname ?? e?.dst ?? i) + (e?.table ? `@${e.table}` : ''), e])) : new Map(Object.entries(x)));
+    const ka = keyed(a), kb = keyed(b);
+    return [...new Set([...ka.keys(), ...kb.keys()])].flatMap((k) => jsonDifferences(ka.get(k), kb.get(k), `${path}/${k}`));
+  }
+  return [`${path}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`];
+}

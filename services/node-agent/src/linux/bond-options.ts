@@ -1,13 +1,17 @@
 /**
- * Kernel bond options the agent sets and reads back (`link-aggregation.options`, nmstate's names):
- * those whose `ip -d -j link` key is also the `ip link ... type bond` argument. Others are left to
- * the kernel's defaults and never reported, so a rollback never writes a read-only field.
+ * Kernel bond options the agent sets and reads back (`link-aggregation.options`, nmstate's names,
+ * which are the `ip link ... type bond` arguments), each with the key `ip -d -j link` reports it
+ * under. Others are left to the kernel's defaults and never reported, so a rollback never writes a
+ * read-only field.
  */
-export const BOND_OPTIONS = [
-  'miimon', 'updelay', 'downdelay', 'use_carrier', 'primary', 'primary_reselect', 'arp_interval', 'arp_validate',
-  'xmit_hash_policy', 'lacp_rate', 'ad_select', 'min_links', 'fail_over_mac', 'all_slaves_active',
-  'packets_per_slave', 'lp_interval', 'tlb_dynamic_lb', 'resend_igmp',
-] as const;
+const JSON_KEY: Readonly<Record<string, string>> = {
+  miimon: 'miimon', updelay: 'updelay', downdelay: 'downdelay', use_carrier: 'use_carrier', primary: 'primary',
+  primary_reselect: 'primary_reselect', arp_interval: 'arp_interval', arp_validate: 'arp_validate',
+  xmit_hash_policy: 'xmit_hash_policy', lacp_rate: 'ad_lacp_rate', ad_select: 'ad_select', min_links: 'min_links',
+  fail_over_mac: 'fail_over_mac', all_slaves_active: 'all_slaves_active', packets_per_slave: 'packets_per_slave',
+  lp_interval: 'lp_interval', tlb_dynamic_lb: 'tlb_dynamic_lb', resend_igmp: 'resend_igmp',
+};
+export const BOND_OPTIONS = Object.keys(JSON_KEY);
 
 /** Options the kernel takes only while the bond is down. */
 export const BOND_OPTIONS_WHILE_DOWN: ReadonlySet<string> = new Set(['lacp_rate', 'ad_select', 'tlb_dynamic_lb']);
@@ -18,7 +22,7 @@ type OptionValue = string | number | boolean;
 export function bondOptionsOf(info: Record<string, unknown>): Record<string, OptionValue> {
   const out: Record<string, OptionValue> = {};
   for (const k of BOND_OPTIONS) {
-    const v = info[k];
+    const v = info[JSON_KEY[k]!];
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
   }
   return out;
