@@ -44,9 +44,9 @@ export class ReconcilerService {
   private readonly compiled = new CompileMemo();
   private idle: Promise<void> = Promise.resolve();
   private resolveIdle?: () => void;
-  /** hosts whose publish failed wait this long before they are tried again (doubling, reset by a clean pass) */
-  private retryMs = RETRY_MIN_MS;
-  private retryTimer?: NodeJS.Timeout;
+  /** per host whose publish failed: how long it waits before its next try (doubling; forgotten once it succeeds) */
+  private readonly backoff = new Map<string, number>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -67,7 +67,8 @@ export class ReconcilerService {
   stop(): void {
     this.enabled = false;
     clearInterval(this.timer);
-    clearTimeout(this.retryTimer);
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
   }
 
   /** Resolves when no pass is running or queued. */
@@ -111,17 +112,23 @@ export class ReconcilerService {
    * logged once per retry, with a backoff, rather than on every pass.
    */
   private retryLater(failed: Map<string, unknown>) {
-    if (!failed.size) {
-      this.retryMs = RETRY_MIN_MS;
-      return;
+    if (!failed.size) return;
+    const byDelay = new Map<number, string[]>();
+    for (const host of failed.keys()) {
+      const delay = this.backoff.get(host) ?? RETRY_MIN_MS;
+      this.backoff.set(host, Math.min(RETRY_MAX_MS, delay * 2));
+      byDelay.set(delay, [...(byDelay.get(delay) ?? []), host]);
     }
     const [first] = failed.values();
-    this.log.warn({ err: first, hosts: [...failed.keys()].slice(0, 20), count: failed.size, retryInMs: this.retryMs }, 'publishing desired state failed for some hosts; they are retried');
-    clearTimeout(this.retryTimer);
-    const again = [...failed.keys()];
-    this.retryTimer = setTimeout(() => this.enqueue(again, []), this.retryMs);
-    this.retryTimer.unref();
-    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+    this.log.warn({ err: first, hosts: [...failed.keys()].slice(0, 20), count: failed.size, retryInMs: [...byDelay.keys()] }, 'publishing desired state failed for some hosts; they are retried');
+    for (const [delay, hosts] of byDelay) {
+      const t = setTimeout(() => {
+        this.retryTimers.delete(t);
+        this.enqueue(hosts, []);
+      }, delay);
+      t.unref();
+      this.retryTimers.add(t);
+    }
   }
 
   /** One pass over the hosts and policies that changed; returns the hosts whose publish failed. */
@@ -148,6 +155,7 @@ export class ReconcilerService {
         try {
           const seq = await this.publishFor(s, host, admitted.get(name) ?? new Set());
           maxSeq = Math.max(maxSeq, seq);
+          this.backoff.delete(name);
         } catch (e) {
           failed.set(name, e);
         }
