@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import type { Interface, NetworkState } from '@fleetnet/contracts';
-import { planOvs } from '../src/ovs/plan.ts';
+import { planOvs } from '../src/ovs/plan/index.ts';
 import { interfaceErrors, ovsStateFromTables, type OvsTables } from '../src/ovs/read.ts';
 import { transactionArgs } from '../src/ovs/apply.ts';
 import type { Operation } from '../src/backend.ts';

@@ -2,11 +2,11 @@ import type { Backend } from '../backend.ts';
 import type { Runner } from '../exec.ts';
 import type { Logger } from '../log.ts';
 import { applyOvs } from './apply.ts';
-import { planOvs } from './plan.ts';
+import { planOvs } from './plan/index.ts';
 import { readOvs } from './read.ts';
 import { createVsctl } from './vsctl.ts';
 
-export { planOvs } from './plan.ts';
+export { planOvs } from './plan/index.ts';
 export { ovsStateFromTables } from './read.ts';
 
 /**
