@@ -69,6 +69,54 @@ const describe = (d: Interface) =>
     .map(([k, v]) => `${k}=${typeof v === 'object' ? canonicalJson(v) : String(v)}`)
     .join(' ');
 
+/** Route deletions and replacements; a route through an interface that will not exist is an error. */
+function planSimRoutes(desired: NetworkState, actual: NetworkState, exists: (n: string) => boolean, errors: PlanError[]): SimOperation[] {
+  const routeOps: SimOperation[] = [];
+  const actualRoutes: Route[] = actual.routes?.config ?? [];
+  (desired.routes?.config ?? []).forEach((r, i) => {
+    const present = actualRoutes.some((x) => routeMatches(r, x));
+    if (r.state === 'absent') {
+      if (present) routeOps.push(op('linux-configure', `route ${routeKey(r)}`, `route del ${routeKey(r)}`, { routes: { config: [r] } }));
+      return;
+    }
+    const dev = r['next-hop-interface'];
+    if (dev && !exists(dev)) errors.push({ path: `routes.config[${i}].next-hop-interface`, message: `route ${r.destination}: interface ${dev} does not exist` });
+    if (!present || !compare({ routes: { config: [r] } }, actual).inSync) {
+      routeOps.push(op('linux-configure', `route ${routeKey(r)}`, `route replace ${routeKey(r)}`, { routes: { config: [r] } }));
+    }
+  });
+
+  return routeOps;
+}
+
+/** Removals upper layers first, creations lower layers first, then what changes in place. */
+function interfaceOps(removals: Interface[], creates: Interface[], configures: Interface[], have: ReadonlyMap<string, Interface>, actual: NetworkState): SimOperation[] {
+  const operations: SimOperation[] = [];
+  removals.sort((x, y) => layer(x.type) - layer(y.type));
+  for (const a of removals) {
+    operations.push(op(OVS_TYPES.has(a.type ?? '') ? 'ovs' : 'linux-remove', a.name, `delete ${a.type} ${a.name}`, { interfaces: [{ name: a.name, state: 'absent' }] }));
+  }
+  creates.sort((x, y) => layer(y.type) - layer(x.type));
+  for (const d of creates) {
+    const { ethernet, ...rest } = d;
+    operations.push(op(OVS_TYPES.has(d.type ?? '') ? 'ovs' : 'linux-create', d.name, `create ${d.type} ${d.name} ${describe(rest)}`.trim(), { interfaces: [rest] }));
+    if (ethernet) operations.push(op('sriov', d.name, `set ${d.name} ethernet=${canonicalJson(ethernet)}`, { interfaces: [{ name: d.name, ethernet }] }));
+  }
+  for (const d of configures) {
+    const { ethernet, ...rest } = d;
+    const a = have.get(d.name);
+    const sriovDiffers = ethernet !== undefined && !compare({ interfaces: [{ name: d.name, ethernet }] }, actual).inSync;
+    // without an sr-iov part, the entry is in `configures` because something else differs
+    const restDiffers = ethernet === undefined || !compare({ interfaces: [rest] }, actual).inSync;
+    if (restDiffers) {
+      const stage: Stage = OVS_TYPES.has(d.type ?? a?.type ?? '') ? 'ovs' : 'linux-configure';
+      operations.push(op(stage, d.name, `set ${d.name} ${describe(rest)}`, { interfaces: [rest] }));
+    }
+    if (sriovDiffers) operations.push(op('sriov', d.name, `set ${d.name} ethernet=${canonicalJson(ethernet)}`, { interfaces: [{ name: d.name, ethernet }] }));
+  }
+  return operations;
+}
+
 export function planSim(host: SimHost, desired: NetworkState, actual: NetworkState, ctx: PlanContext): BackendPlan<SimOperation> {
   const errors: PlanError[] = [];
   const have = new Map((actual.interfaces ?? []).map((i) => [i.name, i]));
@@ -140,44 +188,8 @@ export function planSim(host: SimHost, desired: NetworkState, actual: NetworkSta
     }
   });
 
-  const routeOps: SimOperation[] = [];
-  const actualRoutes: Route[] = actual.routes?.config ?? [];
-  (desired.routes?.config ?? []).forEach((r, i) => {
-    const present = actualRoutes.some((x) => routeMatches(r, x));
-    if (r.state === 'absent') {
-      if (present) routeOps.push(op('linux-configure', `route ${routeKey(r)}`, `route del ${routeKey(r)}`, { routes: { config: [r] } }));
-      return;
-    }
-    const dev = r['next-hop-interface'];
-    if (dev && !exists(dev)) errors.push({ path: `routes.config[${i}].next-hop-interface`, message: `route ${r.destination}: interface ${dev} does not exist` });
-    if (!present || !compare({ routes: { config: [r] } }, actual).inSync) {
-      routeOps.push(op('linux-configure', `route ${routeKey(r)}`, `route replace ${routeKey(r)}`, { routes: { config: [r] } }));
-    }
-  });
-
-  const operations: SimOperation[] = [];
-  removals.sort((x, y) => layer(x.type) - layer(y.type));
-  for (const a of removals) {
-    operations.push(op(OVS_TYPES.has(a.type ?? '') ? 'ovs' : 'linux-remove', a.name, `delete ${a.type} ${a.name}`, { interfaces: [{ name: a.name, state: 'absent' }] }));
-  }
-  creates.sort((x, y) => layer(y.type) - layer(x.type));
-  for (const d of creates) {
-    const { ethernet, ...rest } = d;
-    operations.push(op(OVS_TYPES.has(d.type ?? '') ? 'ovs' : 'linux-create', d.name, `create ${d.type} ${d.name} ${describe(rest)}`.trim(), { interfaces: [rest] }));
-    if (ethernet) operations.push(op('sriov', d.name, `set ${d.name} ethernet=${canonicalJson(ethernet)}`, { interfaces: [{ name: d.name, ethernet }] }));
-  }
-  for (const d of configures) {
-    const { ethernet, ...rest } = d;
-    const a = have.get(d.name);
-    const sriovDiffers = ethernet !== undefined && !compare({ interfaces: [{ name: d.name, ethernet }] }, actual).inSync;
-    // without an sr-iov part, the entry is in `configures` because something else differs
-    const restDiffers = ethernet === undefined || !compare({ interfaces: [rest] }, actual).inSync;
-    if (restDiffers) {
-      const stage: Stage = OVS_TYPES.has(d.type ?? a?.type ?? '') ? 'ovs' : 'linux-configure';
-      operations.push(op(stage, d.name, `set ${d.name} ${describe(rest)}`, { interfaces: [rest] }));
-    }
-    if (sriovDiffers) operations.push(op('sriov', d.name, `set ${d.name} ethernet=${canonicalJson(ethernet)}`, { interfaces: [{ name: d.name, ethernet }] }));
-  }
+  const routeOps = planSimRoutes(desired, actual, exists, errors);
+  const operations = interfaceOps(removals, creates, configures, have, actual);
   operations.push(...routeOps);
   const dns = desired['dns-resolver']?.config;
   if (dns && !compare({ 'dns-resolver': { config: dns } }, actual).inSync) {

@@ -73,7 +73,7 @@ export interface Backend<Op extends OperationBase = Operation> {
   read(): Promise<NetworkState>;
   /**
    * Pure: the operations that take `actual` to `desired` for what this backend owns.
-   * `created` lists interfaces fleetnet created earlier (so it may remove them when no longer named).
+   * `ctx.created` lists interfaces fleetnet created earlier (so it may remove them when no longer named).
    */
   plan(desired: NetworkState, actual: NetworkState, ctx: PlanContext): BackendPlan<Op>;
   /** Runs one run of this backend's operations (consecutive in stage order), in as few processes as possible. */
