@@ -9,6 +9,7 @@ import {
   type EventType, type FleetEvent,
 } from '@fleetnet/contracts';
 import { ovsAvailable } from '../support/ovs.ts';
+import { waitFor } from '../support/ports.ts';
 import { startHostileEnv, hostilePolicy, PLAYED, REAL, type HostileEnv } from './env.ts';
 import { hostileCases, type HostileCase } from './harness.ts';
 
@@ -86,7 +87,7 @@ const variants: Variant[] = [
   { name: 'specversion 0.3', bytes: (t) => eventText(t, (e) => ({ ...e, specversion: '0.3' })), says: /not a CloudEvents 1.0 envelope.*specversion/ },
   { name: 'a time that is not RFC 3339', bytes: (t) => eventText(t, (e) => ({ ...e, time: 'yesterday' })), says: /not a CloudEvents 1.0 envelope.*time/ },
   { name: 'an unknown event type', bytes: (t) => eventText(t, (e) => ({ ...e, type: 'fleetnet.bogus.v1' })), says: /unknown event type "fleetnet.bogus.v1"/ },
-  { name: 'no data', bytes: (t) => eventText(t, ({ data: _d, ...e }) => e), says: /no data|invalid data/ },
+  { name: 'no data', bytes: (t) => eventText(t, ({ data: _d, ...e }) => e), says: /no data|invalid data|data: is required/ },
   { name: 'data that is a string', bytes: (t) => eventText(t, (e) => ({ ...e, data: 'x' })), says: /invalid data for/ },
   { name: 'an unknown field in data', bytes: (t) => eventText(t, (e) => ({ ...e, data: { ...(e.data as object), sneaky: 1 } })), says: /invalid data for.*sneaky/ },
   { name: 'an invalid name in data', bytes: (t) => eventText(t, (e) => ({ ...e, data: t.nameField(e.data as Record<string, unknown>) })), says: /invalid data for/ },
@@ -98,7 +99,43 @@ const variants: Variant[] = [
 /** Another subject's event type on this subject: valid as an event, refused as the wrong kind. */
 const otherType = (t: Target): EventType => (t.type === EventTypes.heartbeat || t.intent ? EventTypes.syncReported : EventTypes.policyDeleted);
 
+/**
+ * An unreadable record on a host's desired subject is answered by the controller publishing the
+ * next version over it (issue 13 item 4): the host's projection and its desired subject change by
+ * design, its kernel must not, and the host converges again before the next case.
+ */
+async function garbageOnDesired(env: HostileEnv, bytes: Uint8Array | string): Promise<string> {
+  const version = async () => (await env.client.request('hosts.get', { name: REAL })).host;
+  const before = (await version()).desiredVersion;
+  const err = await env.publishRaw(subjects.desired(REAL), bytes);
+  if (err) throw new Error(`publish failed: ${err}`);
+  const seen = new Set<string>();
+  await waitFor(async () => {
+    const v = await version();
+    for (const c of v.conditions) if (c.type === 'Invalid') seen.add(c.message);
+    return v.desiredVersion > before && v.appliedVersion === v.desiredVersion && v.phase === 'Applied' && v.inSync === true;
+  }, 60_000, `${REAL} gets a version over the unreadable record and applies it`, 25);
+  // the agent's reports after an apply (sync, then the actual state) trail it: wait for a quiet host
+  let last = '';
+  let quietSince = Date.now();
+  await waitFor(async () => {
+    const u = (await version()).updatedAt;
+    if (u !== last) [last, quietSince] = [u, Date.now()];
+    return Date.now() - quietSince > 1500;
+  }, 30_000, `${REAL} quiet after its apply`, 100);
+  const after = (await version()).desiredVersion;
+  return `desired v${before}→v${after}; ${[...seen].join('; ')}`;
+}
+
 function variantCase(kind: string, t: Target, v: Variant): HostileCase {
+  if (kind === 'desired' && !v.publishFails) {
+    return {
+      name: `${kind}: ${v.name}`,
+      send: (env) => garbageOnDesired(env, v.bytes(t)),
+      expect: /^desired v(\d+)→v(?!\1\b)\d+/,
+      mayChange: ['projection', 'streams'],
+    };
+  }
   return {
     name: `${kind}: ${v.name}`,
     async send(env) {
@@ -116,7 +153,12 @@ function variantCase(kind: string, t: Target, v: Variant): HostileCase {
 const cases: HostileCase[] = [];
 for (const [kind, t] of Object.entries(targets)) {
   for (const v of variants) cases.push(variantCase(kind, t, v));
-  cases.push({
+  cases.push(kind === 'desired' ? {
+    name: `${kind}: an event of another subject's type`,
+    send: (env) => garbageOnDesired(env, encodeEvent(makeEvent(EventTypes.policyDeleted, 'hostile-test', t.subject, { name: 'hostile-bridge' }))),
+    expect: /^desired v(\d+)→v(?!\1\b)\d+/,
+    mayChange: ['projection', 'streams'],
+  } : {
     name: `${kind}: an event of another subject's type`,
     async send(env) {
       const wrong = otherType(t);
