@@ -86,8 +86,15 @@ const { spawn } = require('child_process');
 const port = process.argv[2];
 // a virtio port opens only once: one fd for both directions
 const fd = fs.openSync(port, 'r+');
-const out = fs.createWriteStream(null, { fd, autoClose: false });
-const send = (m) => out.write(JSON.stringify(m) + '\\n');
+// writes in order, one at a time
+const queue = [];
+let writing = false;
+function flush() {
+  if (writing || !queue.length) return;
+  writing = true;
+  fs.write(fd, queue.shift(), () => { writing = false; flush(); });
+}
+const send = (m) => { queue.push(Buffer.from(JSON.stringify(m) + '\\n')); flush(); };
 let buf = '';
 function handle(line) {
   let req;

@@ -228,7 +228,7 @@ export interface Vm {
   /** the serial console's output so far (console 'log' only) */
   consoleLog(): string;
   stop(): void;
-  /** leave the VM running after this process exits (reach it with attachVm(dir), stop it by pid) */
+  /** leave the VM running after this process exits (its console on console.sock when booted so; stop it by pid) */
   keep(): void;
 }
 
@@ -241,6 +241,8 @@ export async function bootVm(opts: VmOptions = {}): Promise<Vm> {
   const bootImg = bootDisk(dir, opts);
   const child = spawn('qemu-system-x86_64', qemuArgs(assets, dir, bootImg, accel, opts), {
     stdio: opts.console === 'stdio' ? 'inherit' : ['ignore', 'ignore', 'pipe'],
+    // its own session: a VM kept with --keep outlives this terminal's Ctrl-C; stopped by pid otherwise
+    detached: true,
   });
   let qemuErr = '';
   child.stderr?.on('data', (d) => (qemuErr += d));
@@ -312,13 +314,4 @@ export async function monitorCommand(path: string, cmd: string): Promise<string>
     s.write(`${cmd}\n`);
     setTimeout(() => s.end(), 2000);
   });
-}
-
-/** Connects to the command server of a VM left running with --keep. */
-export async function attachVm(dir: string): Promise<{ exec: Control['exec']; close: () => void }> {
-  if (!existsSync(join(dir, 'ctl.sock')) || !statSync(join(dir, 'ctl.sock')).isSocket()) throw new Error(`${dir}: no VM control socket (ctl.sock) there`);
-  const sock = await connectUnix(join(dir, 'ctl.sock'), 2000);
-  const control = new Control(sock);
-  await control.ready(10_000, () => undefined);
-  return { exec: (cmd, o) => control.exec(cmd, o), close: () => sock.destroy() };
 }
