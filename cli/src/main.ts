@@ -16,6 +16,7 @@ import { registerRollout } from './commands/rollout.ts';
 import { registerWatch } from './commands/watch.ts';
 import { registerConvert } from './commands/convert.ts';
 import { registerCompletion } from './commands/completion.ts';
+import { registerRender } from './commands/render.ts';
 
 export function buildProgram(ctx = defaultCtx()): Command {
   const program = new Command('fleetnet')
@@ -39,7 +40,7 @@ export function buildProgram(ctx = defaultCtx()): Command {
     );
   for (const register of [
     registerApply, registerPlan, registerGet, registerDescribe, registerHistory, registerDiff, registerRollback,
-    registerLabel, registerDelete, registerRollout, registerWatch, registerConvert, registerCompletion,
+    registerLabel, registerDelete, registerRollout, registerWatch, registerConvert, registerCompletion, registerRender,
   ]) register(program, ctx);
   return program;
 }
