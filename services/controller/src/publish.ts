@@ -57,6 +57,7 @@ export interface Published {
 export async function publishDesired(
   bus: Bus, source: string, host: string, want: DesiredContent, head: DesiredHead | undefined,
 ): Promise<Published | undefined> {
+  const known = head;
   for (let attempt = 0; attempt < 8; attempt++) {
     if (!needsPublish(head, want)) return undefined;
     const version = (head?.version ?? 0) + 1;
@@ -71,6 +72,10 @@ export async function publishDesired(
     } catch (e) {
       if (!(e instanceof JetStreamApiError) || e.code !== WRONG_LAST_SEQUENCE) throw e;
       head = await readHead(bus, host);
+      // An older version stored again on top (a replay) must not be counted on: N+1 would be a duplicate.
+      if (head && known && head.seq > known.seq && head.version <= known.version) {
+        throw new UnreadableHead(host, head.seq, `version ${head.version} stored again after version ${known.version}`);
+      }
     }
   }
   throw new Error(`desired for ${host}: gave up after 8 sequence conflicts`);

@@ -96,6 +96,27 @@ test('garbage on fleetnet.desired.H: a condition on H names it, the next version
   assert.ok(errors.length <= 1, `error lines: ${errors.map((l) => l.msg).join(' | ')}`);
 });
 
+test('an old desired version stored again on top (a replay): a condition, and the next version goes over it with no duplicate version', async () => {
+  silent.add('g3');
+  const v1 = (await readStream(c, Streams.desired)).find((e) => e.subject === subjects.desired('g3') && (e.event.data as { version: number }).version === 1)!;
+  const replayed = await c.js.publish(subjects.desired('g3'), encodeEvent(v1.event));
+  const cond = await waitFor(async () => (await api(c, 'hosts.get', { name: 'g3' })).host!.conditions.find((x) => x.reason === 'UnreadableDesiredRecord'), 10_000, 'condition on g3');
+  assert.match(cond.message, `seq ${replayed.seq} on fleetnet.desired.g3`);
+  assert.match(cond.message, 'version 1 stored again after version 2');
+  const over = await waitFor(async () => (await desiredOf(c, 'g3')).find((e) => e.data.version === 3), 10_000, 'g3 v3 over the replay');
+  assert.match(over.data.reason!, `unreadable record at ${Streams.desired} seq ${replayed.seq}`);
+  await sync(c, 'g3', 3, 'Applied');
+  silent.delete('g3');
+  await upsertPolicy(c, policy('g-mtu', { hostSelector: { matchLabels: { group: 'g' } }, rollout: { maxUnavailable: 1 }, desiredState: { interfaces: [{ name: 'eth0', mtu: 1280 }] } }));
+  await waitFor(async () => {
+    const r = (await api(c, 'rollouts.get', { policy: 'g-mtu' })).rollout;
+    return r?.revision === 3 && r.state === 'Complete';
+  }, 20_000, 'third rollout complete');
+  const written = (await desiredOf(c, 'g3')).filter((e) => e.id !== v1.event.id).map((e) => e.data.version);
+  assert.equal(written, [2, 3, 4], 'after version 1: 2, the replayed 1 left out, 3 over it, 4; no version twice');
+  assert.equal((await api(c, 'hosts.history', { name: 'g3' })).versions!.map((v) => v.version), [1, 2, 3, 4]);
+});
+
 test('garbage on the desired subject of a host with no version yet: version 1 is published over it', async () => {
   await hello(c, 'g9', { group: 'g9' });
   await ctl.settled();

@@ -248,8 +248,18 @@ function foldDesired(before: Projection, msg: Decoded, t: Touched): HostBase | u
   }
   const ev = msg.event as FleetEvent<typeof EventTypes.desiredPublished>;
   const { h, changed } = hostAt(before, ev.data.host, ev.time);
-  // an old version still counts as a sighting of the host (updatedAt), as it always did
-  if (ev.data.version <= desiredVersionOf(before.hosts[ev.data.host])) return changed ? h : undefined;
+  const newest = desiredVersionOf(before.hosts[ev.data.host]);
+  if (ev.data.version <= newest) {
+    // An old version stored again, after the newest (a replay: writers use expect.lastSubjectSequence,
+    // so never a controller): the host's last record is no longer its desired state.
+    const at = msg.storedMs !== undefined ? { at: new Date(msg.storedMs).toISOString() } : {};
+    if (msg.seq > h.desired[h.desired.length - 1]!.seq) {
+      t.hosts.push(h.name);
+      return { ...h, unreadableDesired: { seq: msg.seq, reason: `version ${ev.data.version} stored again after version ${newest}`, ...at } };
+    }
+    // an old version still counts as a sighting of the host (updatedAt), as it always did
+    return changed ? h : undefined;
+  }
   const fact: DesiredFact = {
     id: ev.id, version: ev.data.version, seq: msg.seq, storedMs: msg.storedMs ?? 0, time: ev.time, sources: ev.data.sources, contentHash: ev.data.contentHash,
     ...(ev.data.reason !== undefined ? { reason: ev.data.reason } : {}),

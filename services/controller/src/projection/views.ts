@@ -92,7 +92,7 @@ function unreadableCondition(host: HostBase): Condition | undefined {
   if (over && Object.keys(host.syncs).some((v) => Number(v) >= over.version)) return undefined;
   return {
     type: 'Invalid', status: 'True', reason: 'UnreadableDesiredRecord',
-    message: `${Streams.desired} seq ${bad.seq} on ${subjects.desired(host.name)} is not a desired event for this host (${bad.reason}); `
+    message: `${Streams.desired} seq ${bad.seq} on ${subjects.desired(host.name)} is not the host's desired state (${bad.reason}); `
       + (over ? `version ${over.version} was published over it and the host has not reported on it yet` : 'the next version is published over it'),
     since: bad.at ?? host.updatedAt,
   };
