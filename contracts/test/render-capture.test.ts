@@ -244,6 +244,15 @@ test('pipe and operator shapes are checked', () => {
   assert.match(syntax('capture.a | capture.b.interfaces.name == "x"').message, /either through a pipe or by its path/);
 });
 
+test('=~ refuses patterns that could stall the controller: nested quantifiers, backreferences, very long', () => {
+  for (const re of ['(a+)+$', '^(\\w*x)*y', '(ab{2,})+', '(a)\\1', 'x'.repeat(257)]) {
+    const e = syntax(`interfaces.description =~ "${re}"`);
+    assert.is(e.kind, 'CaptureSyntax', re);
+    assert.is(e.position, 'interfaces.description =~ "'.length, re);
+  }
+  for (const re of ['^eth[0-9]+$', '(eth|eno)[0-9]+', '^(uplink|wan)$', 'a{2,4}b']) parseCapture('x', `interfaces.name =~ "${re}"`);
+});
+
 test('evaluation problems that are the policy\'s: == on a section that is not a list', () => {
   const e = failure({ x: 'dns-resolver.running.server == "1.1.1.1"' });
   assert.match(e.message, /works on interfaces, routes\.running, routes\.config or route-rules\.config, not "dns-resolver"/);

@@ -55,6 +55,10 @@ export const dependencies = (c: ParsedCapture): { capture: string; pos: number }
   ...(c.value?.kind === 'path' && c.value.capture !== undefined ? [{ capture: c.value.capture, pos: c.value.pos + 'capture.'.length }] : []),
 ];
 
+const MAX_REGEX_LENGTH = 256;
+/** A group holding a quantifier, itself quantified: (a+)+, (x*y)*, (a{2,})+ ... */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*(?:[*+]|\{\d+,?\d*\})(?:[^()\\]|\\.)*\)(?:[*+]|\{\d+,?\d*\})/;
+
 // Characters that end a bare word (nmstate's NEXT_TOKEN_START_CHARS).
 const WORD_END = new Set([' ', '\t', '\n', '\r', '=', '!', '|', '"', ':']);
 
@@ -124,6 +128,11 @@ function parseValue(name: string, text: string, tokens: Token[], opTok: Token & 
   const v = tokens[0]!;
   if (opTok.op === '=~') {
     if (v.t !== 'value') return fail(name, text, v.pos, '=~ takes a quoted regular expression');
+    // The controller evaluates these for every host: no pattern that can backtrack for ever.
+    if (v.value.length > MAX_REGEX_LENGTH) return fail(name, text, v.pos, `a regular expression of at most ${MAX_REGEX_LENGTH} characters`);
+    if (NESTED_QUANTIFIER.test(v.value) || /\\[1-9]/.test(v.value)) {
+      return fail(name, text, v.pos, 'no nested quantifiers such as (a+)+ and no backreferences: they can make matching take exponential time');
+    }
     try {
       return { kind: 'regex', source: v.value, regex: new RegExp(v.value), pos: v.pos };
     } catch (e) {
