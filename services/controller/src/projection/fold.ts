@@ -131,6 +131,8 @@ export function fold(state: Projection, msg: FoldInput): { state: Projection; to
 }
 
 function foldIntent(d: Draft<Projection>, before: Projection, msg: Decoded, t: Touched) {
+  // the controllers' own rejection records: nothing to fold, no verdict to keep for the intake
+  if (msg.sub?.kind === 'intent-rejected') return;
   const check = checkIntent(before, msg);
   t.verdict = check;
   if (!check.ok) return;
