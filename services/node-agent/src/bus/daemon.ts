@@ -15,7 +15,7 @@ import { agentVersion, gatherFacts } from './facts.ts';
 import { createDesiredIntake } from './intake.ts';
 import { Outbox } from './outbox.ts';
 import { createReporter, type Reporter } from './reporter.ts';
-import { createScheduler, type ScheduledApply } from './scheduler.ts';
+import { createScheduler, type ScheduledApply, type Scheduler } from './scheduler.ts';
 
 /** The last desired version that applied cleanly, kept by the daemon so that a restart without NATS can restore it. */
 export const APPLIED_DESIRED_FILE = 'bus-applied.json';
@@ -92,6 +92,27 @@ const appliedStore = (stateDir: StateDir) => ({
 });
 
 /**
+ * Before the bus: roll back an apply that died half way, say hello, report the state, and put back
+ * the last version that applied cleanly when the host is not in it (e.g. after a reboot).
+ */
+async function startUp(p: { opts: DaemonOptions; log: Logger; reporter: Reporter; scheduler: Scheduler; lastApplied?: DesiredPublishedData }) {
+  const { opts, log, reporter, lastApplied } = p;
+  const { host, agent } = opts;
+  const recovered = await agent.recoverFromCrash();
+  if (recovered) log.warn({ operations: recovered.operations.length, restored: recovered.rolledBack }, 'rolled back an apply that did not finish');
+  const facts = await gatherFacts(agent, { sysfsRoot: opts.sysfsRoot ?? '/sys', log });
+  reporter.report(subjects.hello(host), makeEvent(EventTypes.hello, `fleetnet-agent/${host}`, subjects.hello(host), {
+    host, agentVersion: agentVersion(), labels: opts.labels ?? {}, facts, appliedVersion: lastApplied?.version ?? 0,
+  }));
+  const initial = await agent.read();
+  reporter.stateIfChanged(initial);
+  if (lastApplied && !compare(lastApplied.state, initial).inSync) {
+    log.warn({ version: lastApplied.version }, 'actual state differs from the last applied version; restoring it');
+    p.scheduler.again({ desired: lastApplied, attempt: 1, why: 'restore last-good at start' });
+  }
+}
+
+/**
  * `fleetnet-agent run`: the agent on the bus. Learns its desired state by direct get + a core
  * subscription to its own subject (intake.ts), applies only the newest version and retries a failed
  * one (scheduler.ts), reports every step through an on-disk outbox (reporter.ts), and watches for
@@ -149,20 +170,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const intake = createDesiredIntake({ host, log, scheduler, connection: () => (stopping ? undefined : conn.nc) });
   const drift = createDriftTracker({ host, log, reporter, scheduler, lastApplied: () => lastApplied });
 
-  const recovered = await agent.recoverFromCrash();
-  if (recovered) log.warn({ operations: recovered.operations.length, restored: recovered.rolledBack }, 'rolled back an apply that did not finish');
-  const facts = await gatherFacts(agent, { sysfsRoot: opts.sysfsRoot ?? '/sys', log });
-  reporter.report(subjects.hello(host), makeEvent(EventTypes.hello, `fleetnet-agent/${host}`, subjects.hello(host), {
-    host, agentVersion: agentVersion(), labels: opts.labels ?? {}, facts, appliedVersion: lastApplied?.version ?? 0,
-  }));
-  const initial = await agent.read();
-  reporter.stateIfChanged(initial);
-  if (lastApplied && !compare(lastApplied.state, initial).inSync) {
-    // e.g. after a reboot: put back the last state that applied cleanly, with or without NATS
-    log.warn({ version: lastApplied.version }, 'actual state differs from the last applied version; restoring it');
-    scheduler.again({ desired: lastApplied, attempt: 1, why: 'restore last-good at start' });
-  }
-
+  await startUp({ opts, log, reporter, scheduler, lastApplied });
   const stopDrift = agent.watchDrift((state: NetworkState) => stopping || drift.onState(state), { debounceMs: opts.driftDebounceMs ?? 100 });
   const hbTimer = setInterval(() => {
     reporter.heartbeat();

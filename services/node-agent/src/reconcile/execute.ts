@@ -53,12 +53,15 @@ export function pauseAfterOpFromEnv(env: NodeJS.ProcessEnv = process.env): numbe
  * For crash tests only: runs the first `after` operations of a call, then stops for good (the test
  * kills the process there and checks that the next start rolls back from the checkpoint).
  */
-export function pausingExecutor(inner: Executor, after: number, log: Logger): Executor {
+export function pausingExecutor(inner: Executor, after: number, log: Logger, hold: () => Promise<never> = holdForever): Executor {
   return async (ops, onDone) => {
     if (after === 0 || ops.length < after) return inner(ops, onDone);
     await inner(ops.slice(0, after), onDone);
     log.warn({ after }, 'paused (FLEETNET_PAUSE_AFTER_OP)');
     process.stderr.write(`FLEETNET_PAUSED after operation ${after}\n`);
-    await new Promise(() => setInterval(() => undefined, 1 << 30));
+    await hold();
   };
 }
+
+/** Never resolves, and keeps the process alive (a one-shot `apply` would otherwise exit). */
+const holdForever = () => new Promise<never>(() => setInterval(() => undefined, 1 << 30));
