@@ -13,6 +13,21 @@ const JSON_KEY: Readonly<Record<string, string>> = {
 };
 export const BOND_OPTIONS = Object.keys(JSON_KEY);
 
+/**
+ * The kernel's defaults: a new bond gets only the options that differ from them, since the kernel
+ * refuses some options, even at their default, in modes they do not apply to (a rollback re-creates
+ * a bond from everything it read).
+ */
+const DEFAULTS: Readonly<Record<string, string>> = {
+  updelay: '0', downdelay: '0', use_carrier: '1', primary_reselect: 'always', arp_interval: '0', arp_validate: 'none',
+  xmit_hash_policy: 'layer2', lacp_rate: 'slow', ad_select: 'stable', min_links: '0', fail_over_mac: 'none',
+  all_slaves_active: '0', packets_per_slave: '1', lp_interval: '1', tlb_dynamic_lb: '1', resend_igmp: '1', miimon: '0',
+};
+const asArg = (v: OptionValue) => (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+
+export const withoutDefaults = (opts: Record<string, OptionValue>): Record<string, OptionValue> =>
+  Object.fromEntries(Object.entries(opts).filter(([k, v]) => DEFAULTS[k] !== asArg(v)));
+
 /** Options the kernel takes only while the bond is down. */
 export const BOND_OPTIONS_WHILE_DOWN: ReadonlySet<string> = new Set(['lacp_rate', 'ad_select', 'tlb_dynamic_lb']);
 
@@ -30,4 +45,4 @@ export function bondOptionsOf(info: Record<string, unknown>): Record<string, Opt
 
 /** ` key value` pairs for `ip link`, booleans as 1/0. */
 export const bondOptionArgs = (opts: Record<string, OptionValue>): string =>
-  Object.entries(opts).map(([k, v]) => ` ${k} ${typeof v === 'boolean' ? (v ? 1 : 0) : v}`).join('');
+  Object.entries(opts).map(([k, v]) => ` ${k} ${asArg(v)}`).join('');

@@ -7,6 +7,8 @@ import type { PlanView } from './view.ts';
 export interface ConfigureInputs {
   fresh: ReadonlySet<string>;
   removedForGood: ReadonlySet<string>;
+  /** ports of a bond being removed: the kernel sets them down and gives them back their old MTU */
+  releasedByBond: ReadonlySet<string>;
   /** filled in: interface -> the addresses it keeps, for those that lose some */
   addressLoss: Map<string, AddressList>;
 }
@@ -37,11 +39,13 @@ export function configureOps(d: Interface, v: PlanView, inp: ConfigureInputs): L
   if (kind?.configureInPlace && a) ops.push(...kind.configureInPlace(d, a).map((line) => op('linux-configure', n, line)));
   const wanted = kind?.ports?.wanted(d);
   if (kind?.ports && wanted) ops.push(...portOps(n, wanted, kind.ports.current(a), kind.ports.downFirst, isFresh, v, inp));
-  if (d.mtu !== undefined && d.mtu !== a?.mtu) ops.push(op('linux-configure', n, `link set ${n} mtu ${d.mtu}`));
+  if (kind?.portSettings) ops.push(...kind.portSettings(d, a).map((line) => op('linux-configure', n, line)));
+  const released = inp.releasedByBond.has(n);
+  if (d.mtu !== undefined && (released || d.mtu !== a?.mtu)) ops.push(op('linux-configure', n, `link set ${n} mtu ${d.mtu}`));
   const mac = d['mac-address']?.toLowerCase();
   if (mac && mac !== a?.['mac-address']?.toLowerCase()) ops.push(op('linux-configure', n, `link set ${n} address ${mac}`));
   ops.push(...addressOps(d, a, inp.addressLoss));
   const state = d.state ?? (isFresh ? 'up' : undefined);
-  if ((state === 'up' || state === 'down') && state !== a?.state) ops.push(op('linux-configure', n, `link set ${n} ${state}`));
+  if ((state === 'up' || state === 'down') && (released || state !== a?.state)) ops.push(op('linux-configure', n, `link set ${n} ${state}`));
   return ops;
 }

@@ -44,8 +44,9 @@ export function planLinux(desired: NetworkState, actual: NetworkState, ctx: Plan
     }
   }
   const addressLoss = new Map<string, AddressList>();
+  const releasedByBond = new Set([...v.actualByName.values()].filter((a) => a.controller && remove.has(a.controller) && v.actualByName.get(a.controller)?.type === 'bond').map((a) => a.name));
   for (const d of [...configure].sort((x, y) => byDepth(1)(x.name, y.name))) {
-    ops.push(...configureOps(d, v, { fresh, removedForGood, addressLoss }));
+    ops.push(...configureOps(d, v, { fresh, removedForGood, releasedByBond, addressLoss }));
   }
   const routes = routeOps(v, { addressLoss, removedForGood, fresh, existsAfter });
   return { operations: [...ops, ...routes.ops], errors: [...errors, ...routes.errors] };
