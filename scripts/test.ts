@@ -131,7 +131,9 @@ if (!filters.length || filters.includes('typecheck')) {
   outcomes.push(t);
 }
 
-const files = findTests(root).filter((f) => matches(relative(root, f))).sort();
+// VM suites first: they are the longest (TCG saturates a core), the light ones fill the other worker
+const isVm = (f: string) => /\/test\/vm\//.test(f);
+const files = findTests(root).filter((f) => matches(relative(root, f))).sort((a, b) => Number(isVm(b)) - Number(isVm(a)) || a.localeCompare(b));
 const queue = [...files];
 await Promise.all(
   Array.from({ length: Math.max(1, concurrency) }, async () => {
