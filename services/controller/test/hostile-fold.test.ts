@@ -39,6 +39,18 @@ test('lastSeen is when the server stored the report, whatever time the agent wro
   assert.is(st.views.hosts.h1!.lastSeen, new Date(T0).toISOString());
 });
 
+test('a hello dated 9999 does not make a host impossible to retire: hello and retire compare server times', () => {
+  const s = subjects.intentHost('h3');
+  const retire: FoldInput = { stream: 'intent', seq: ++seq.intent, subject: s, storedMs: T0 + 1000,
+    data: encodeEvent(makeEvent(EventTypes.hostRetired, 'op', s, { host: 'h3' }, { time: new Date(T0 + 1000) })) };
+  const hello1 = helloAt('h3', '9999-12-31T00:00:00Z', T0);
+  let st = run([hello1, retire]);
+  assert.ok(st.views.hosts.h3!.retired, 'retired after a hello stored before the request');
+  assert.is(st.hosts.h3!.registeredAt, new Date(T0).toISOString());
+  st = run([hello1, retire, helloAt('h3', '2000-01-01T00:00:00Z', T0 + 2000)]);
+  assert.not.ok(st.views.hosts.h3!.retired, 'a hello stored after the request brings it back');
+});
+
 test('an unreadable desired record: a condition naming it until the host reports on a version stored after it; no host made up', () => {
   const msgs = [helloAt('h2', '2026-11-30T00:00:00Z', T0), desired('h2', 1, T0 + 1000)];
   const bad = garbage('h2', T0 + 2000);

@@ -19,6 +19,9 @@ export interface Touched {
 
 export type { FoldInput } from './decode.ts';
 
+/** When the server stored the message (ISO); `fallback` only for messages folded without a store time (pure tests). */
+const storedAt = (msg: Decoded, fallback: string) => (msg.storedMs !== undefined ? new Date(msg.storedMs).toISOString() : fallback);
+
 const newHost = (name: string, time: string): HostBase => ({
   name, agentLabels: {}, intentLabels: {}, desired: [], syncs: {}, updatedAt: time, seenIds: { intent: [], reports: [] },
 });
@@ -205,7 +208,7 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: Decoded, t: T
     case EventTypes.hostRetired: {
       const h = intentHost(d, ev.data.host, ev);
       if (!h) return;
-      h.retiredAt = laterOf(h.retiredAt, ev.time)!;
+      h.retiredAt = laterOf(h.retiredAt, storedAt(msg, ev.time))!;
       t.hosts.push(h.name);
       t.compile.push(h.name);
       return;
@@ -305,8 +308,10 @@ function foldReport(before: Projection, msg: Decoded, t: Touched): HostBase | un
       h.agentLabels = ev.data.labels;
       h.facts = ev.data.facts;
       h.agentVersion = ev.data.agentVersion;
-      h.registeredAt ??= ev.time;
-      h.helloAt = laterOf(h0.helloAt, ev.time);
+      // server times too: retirement compares the hello with the retire request (a hello dated
+      // 9999 must not make a host impossible to retire)
+      h.registeredAt ??= storedAt(msg, ev.time);
+      h.helloAt = laterOf(h0.helloAt, storedAt(msg, ev.time));
       t.compile.push(h.name);
       break;
     case EventTypes.stateReported:
