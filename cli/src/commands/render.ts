@@ -7,10 +7,9 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import {
-  CAPTURE_NAME_PATTERN,
+  POLICY_API_VERSION,
   Facts,
   Labels,
-  TemplatedNetworkState,
   UNKNOWN_FIELD,
   formatPath,
   formatSourceError,
@@ -74,6 +73,18 @@ function located(file: string, text: string, doc: SourceDocument, e: Pick<Render
   return `${file}:${line}:${col}: ${e.path ? `${e.path}: ` : ''}${e.message}${where}`;
 }
 
+type Located = Pick<RenderError, 'segments' | 'path' | 'message' | 'expression' | 'position'>;
+
+/**
+ * validatePolicy's errors with the structured capture/template errors in place of their folded
+ * messages (so the column can point inside the expression), plus the capture/template errors it did
+ * not get to because the schema failed first: one run shows everything.
+ */
+function withPrecise(errors: readonly ValidationError[], precise: readonly RenderError[]): Located[] {
+  const out: Located[] = errors.map((e) => precise.find((p) => p.path === e.path && e.message.startsWith(p.message)) ?? e);
+  return [...out, ...precise.filter((p) => !errors.some((e) => e.path === p.path))];
+}
+
 // nmstate's NetworkPolicy: `desired` is its alias of desiredState, `current` the state to capture from.
 const NMSTATE_KEYS = new Set(['capture', 'desiredState', 'desired', 'current']);
 
@@ -81,8 +92,9 @@ const NMSTATE_KEYS = new Set(['capture', 'desiredState', 'desired', 'current']);
 function loadPolicy(file: string): { policy: HostNetworkPolicy | RenderSource; doc: SourceDocument; name: string; text: string; current?: unknown } {
   const { doc, name, text } = oneDocument(file, 'the policy');
   const value = doc.value as Record<string, unknown>;
-  const fail = (errors: Pick<RenderError, 'segments' | 'path' | 'message' | 'expression' | 'position'>[]) => {
-    throw new CliError(`${errors.length} error${errors.length === 1 ? '' : 's'} in ${name}`, ExitCode.invalid, [], errors.map((e) => located(name, text, doc, e)));
+  const fail = (errors: Located[]) => {
+    const inFileOrder = [...errors].sort((a, b) => doc.locate(a.segments).line - doc.locate(b.segments).line);
+    throw new CliError(`${errors.length} error${errors.length === 1 ? '' : 's'} in ${name}`, ExitCode.invalid, [], inFileOrder.map((e) => located(name, text, doc, e)));
   };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail([{ segments: [], path: '', message: 'expected a HostNetworkPolicy or an nmstate policy (capture + desiredState)' }]) as never;
@@ -94,33 +106,27 @@ function loadPolicy(file: string): { policy: HostNetworkPolicy | RenderSource; d
       // error instead, so the file column can point inside the expression.
       const spec = (value as { spec?: unknown }).spec;
       const precise = typeof spec === 'object' && spec !== null ? policyRenderErrors(spec as RenderSource, ['spec']) : [];
-      fail(v.errors.map((e) => precise.find((p) => p.path === e.path && e.message.startsWith(p.message)) ?? e));
+      fail(withPrecise(v.errors, precise));
     }
     return { policy: value as unknown as HostNetworkPolicy, doc, name, text };
   }
   const errors: ValidationError[] = Object.keys(value)
     .filter((k) => !NMSTATE_KEYS.has(k))
     .map((k) => ({ segments: [k], path: formatPath([k]), message: `unknown field "${k}" (an nmstate policy has capture, desiredState and current; a fleetnet policy has kind: HostNetworkPolicy)` }));
-  const source: RenderSource = { capture: value.capture as Record<string, string> | undefined, desiredState: value.desiredState ?? value.desired ?? {} };
   const stateKey = 'desiredState' in value ? 'desiredState' : 'desired';
-  if (source.capture !== undefined) {
-    if (typeof source.capture !== 'object' || source.capture === null || Array.isArray(source.capture)) {
-      errors.push({ segments: ['capture'], path: 'capture', message: 'must be a mapping of capture name to expression' });
-    } else {
-      for (const [k, v] of Object.entries(source.capture)) {
-        if (typeof v !== 'string') errors.push({ segments: ['capture', k], path: formatPath(['capture', k]), message: 'a capture expression is a string' });
-        else if (!new RegExp(CAPTURE_NAME_PATTERN).test(k)) errors.push({ segments: ['capture', k], path: formatPath(['capture', k]), message: 'capture names are letters, digits, "-" and "_"' });
-      }
-    }
+  const source: RenderSource = { capture: value.capture as Record<string, string> | undefined, desiredState: value[stateKey] ?? {} };
+  // The same intake rules as a HostNetworkPolicy: the nmstate file is checked as the spec of one.
+  const spec = { ...(source.capture !== undefined ? { capture: source.capture } : {}), desiredState: source.desiredState };
+  const v = validatePolicy({ apiVersion: POLICY_API_VERSION, kind: 'HostNetworkPolicy', metadata: { name: 'nmstate-policy' }, spec });
+  if (!v.ok) {
+    const precise = policyRenderErrors(spec, ['spec']);
+    const top = (e: Located) => {
+      const segs = [e.segments[1] === 'desiredState' ? stateKey : e.segments[1]!, ...e.segments.slice(2)];
+      return { ...e, segments: segs, path: formatPath(segs) };
+    };
+    errors.push(...withPrecise(v.errors, precise).map(top));
   }
-  const schema = schemaErrors(TemplatedNetworkState, source.desiredState, [stateKey]);
-  const captures = errors.some((e) => e.segments[0] === 'capture') ? {} : source.capture;
-  const renderErrors = policyRenderErrors({ capture: captures, desiredState: source.desiredState })
-    .map((e) => (e.segments[0] === 'desiredState' ? { ...e, segments: [stateKey, ...e.segments.slice(1)], path: formatPath([stateKey, ...e.segments.slice(1)]) } : e))
-    // A malformed reference where a typed value stands is already a schema error at the same place.
-    .filter((e) => !schema.some((x) => x.path === e.path));
-  errors.push(...schema, ...renderErrors);
-  if (errors.length) fail(errors.sort((a, b) => doc.locate(a.segments).line - doc.locate(b.segments).line));
+  if (errors.length) fail(errors);
   return { policy: source, doc, name, text, current: value.current };
 }
 

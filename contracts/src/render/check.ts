@@ -28,7 +28,9 @@ export function runningErrors(state: unknown, at: Seg): RenderError[] {
 }
 
 export function policyRenderErrors(source: { capture?: Record<string, string>; desiredState?: unknown }, base: Seg = []): RenderError[] {
-  const captures = source.capture ?? {};
+  // Malformed capture maps are the schema's to report; this also runs on documents the schema refused.
+  const c = source.capture;
+  const captures = typeof c === 'object' && c !== null && !Array.isArray(c) && Object.values(c).every((v) => typeof v === 'string') ? c : {};
   const errors = parseCaptures(captures).errors.map((e) => rebase(e, base));
   const at = [...base, 'desiredState'];
   const refs = templateRefs(source.desiredState, at);
