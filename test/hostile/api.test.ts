@@ -4,6 +4,8 @@
  * could match. Each gets a clear error reply, nothing changes, and the API keeps answering.
  */
 import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { encodeEvent, EventTypes, makeEvent, subjects } from '@fleetnet/contracts';
 import { hostilePolicy, PLAYED, startHostileEnv, type HostileEnv } from './env.ts';
 import { hostileCases, type HostileCase } from './harness.ts';
 
@@ -88,4 +90,16 @@ t.after(async () => {
   await env?.stop();
 });
 hostileCases(t, () => env, cases);
+
+// The harness must be able to fail: a valid change (last, as it changes the played host) is seen.
+t('the harness sees a real change: a valid label intent changes the projection and the intent stream', async () => {
+  env.touched.clear();
+  const before = await env.observe();
+  const ev = makeEvent(EventTypes.hostLabeled, 'hostile-test', subjects.intentHost(PLAYED), { host: PLAYED, set: { seen: 'yes' } });
+  await env.client.js.publish(subjects.intentHost(PLAYED), encodeEvent(ev));
+  await env.settle();
+  const after = await env.observe();
+  assert.not.equal(after.projection, before.projection);
+  assert.not.equal(after.streams, before.streams);
+});
 t.run();
