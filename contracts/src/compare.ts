@@ -1,4 +1,4 @@
-import type { NetworkState, Interface, Route, IpConfig } from './state.ts';
+import type { NetworkState, Interface, IpConfig } from './state.ts';
 import type { PropertyResult } from './sync.ts';
 import { isDefaultDestination, isLinkLocal, normalizeDestination, normalizeIp, prefixToNetmask } from './ip.ts';
 
@@ -13,7 +13,7 @@ export interface Comparison {
   results: PropertyResult[];
 }
 
-export const MAIN_TABLE = 254;
+export { MAIN_TABLE, routeKey, routeMatches, absentRouteMatches, routesRemovedBy, ruleMatches, absentRuleMatches, rulesRemovedBy, ruleTable, showRoute, showRule } from './compare-routing.ts';
 
 const sortedSet = (xs: Iterable<string>) => [...new Set(xs)].sort();
 const sameList = (a: readonly unknown[], b: readonly unknown[]) =>
@@ -162,52 +162,6 @@ function compareInterface(r: Results, d: Interface, a: Interface | undefined) {
         const norm = (v: unknown) => (typeof v === 'string' && k === 'mac-address' ? v.toLowerCase() : v);
         r.add(`${p}.ethernet.sr-iov.vfs[${vf.id}].${k}`, `vf_${k.replace(/[^a-z]/g, '_')}`, norm(dv), norm(av?.[k]));
       }
-    }
-  }
-}
-
-/** The identity of a route: what makes two routes the same entry in the kernel's table. */
-export function routeKey(r: Route): string {
-  return [
-    normalizeDestination(r.destination),
-    r['next-hop-address'] ? normalizeIp(r['next-hop-address']) : '-',
-    r['next-hop-interface'] ?? '-',
-    r['table-id'] ?? MAIN_TABLE,
-  ].join(' ');
-}
-
-/** Does actual route `a` satisfy desired route `d`? Only what `d` names must match. */
-export function routeMatches(d: Route, a: Route): boolean {
-  if (normalizeDestination(d.destination) !== normalizeDestination(a.destination)) return false;
-  if ((d['table-id'] ?? MAIN_TABLE) !== (a['table-id'] ?? MAIN_TABLE)) return false;
-  if (d['next-hop-address'] && normalizeIp(d['next-hop-address']) !== (a['next-hop-address'] ? normalizeIp(a['next-hop-address']) : undefined)) return false;
-  if (d['next-hop-interface'] && d['next-hop-interface'] !== a['next-hop-interface']) return false;
-  if (d.metric !== undefined && d.metric !== a.metric) return false;
-  return true;
-}
-
-const showRoute = (r: Route) =>
-  `${normalizeDestination(r.destination)}${r['next-hop-address'] ? ` via ${r['next-hop-address']}` : ''}${r['next-hop-interface'] ? ` dev ${r['next-hop-interface']}` : ''}${(r['table-id'] ?? MAIN_TABLE) !== MAIN_TABLE ? ` table ${r['table-id']}` : ''}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`;
-
-function compareRoutes(r: Results, desired: Route[], actual: Route[]) {
-  for (const d of desired) {
-    const found = actual.filter((a) => routeMatches(d, a));
-    const path = `routes[${showRoute({ ...d, state: undefined })}]`;
-    const isDefault = isDefaultDestination(d.destination);
-    const property = isDefault ? 'default_route' : 'route';
-    if (d.state === 'absent') {
-      r.add(path, property, 'absent', found.length ? 'present' : 'absent');
-      continue;
-    }
-    r.add(path, property, 'present', found.length ? 'present' : 'absent');
-    if (isDefault && d['next-hop-address']) {
-      // oVirt's "gateway": which next hop the default route of that table really uses.
-      const table = d['table-id'] ?? MAIN_TABLE;
-      const fam = d.destination.includes(':') ? ':' : '.';
-      const gw = actual.find(
-        (a) => isDefaultDestination(a.destination) && (a['table-id'] ?? MAIN_TABLE) === table && (a['next-hop-address'] ?? '').includes(fam),
-      )?.['next-hop-address'];
-      r.add(`${path}.gateway`, 'gateway', normalizeIp(d['next-hop-address']), gw ? normalizeIp(gw) : null);
     }
   }
 }

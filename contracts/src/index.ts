@@ -22,3 +22,5 @@ export * from './permissions.ts';
 export * from './bounds.ts';
 export * from './version.ts';
 export * from './render/index.ts';
+export * from './nmstate-unsupported.ts';
+export * from './semantic-routing.ts';

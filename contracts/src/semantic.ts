@@ -4,6 +4,8 @@ import { ipFamily, networkAddress, parseCidr } from './ip.ts';
 import { error, schemaErrors, type Validated, type ValidationError } from './validate.ts';
 import { containsTemplate } from './render/template.ts';
 import { policyRenderErrors } from './render/check.ts';
+import { unsupportedErrors, withoutRefused } from './nmstate-unsupported.ts';
+import { routingErrors } from './semantic-routing.ts';
 import { formatRenderError } from './render/error.ts';
 
 type Seg = (string | number)[];
@@ -141,39 +143,7 @@ export function stateSemanticErrors(state: NetworkState, at: Seg = []): Validati
     out.push(...addressErrors(iface, here));
   });
 
-  (state.routes?.config ?? []).forEach((r, i) => {
-    const here = [...at, 'routes', 'config', i];
-    const dest = r.destination === 'default' ? '0.0.0.0/0' : r.destination;
-    const c = parseCidr(dest);
-    if (typeof c === 'string') out.push(error([...here, 'destination'], c));
-    else if (networkAddress(c.ip, c.prefix) !== c.ip) {
-      out.push(error([...here, 'destination'], `${r.destination} has host bits set; did you mean ${networkAddress(c.ip, c.prefix)}/${c.prefix}?`));
-    }
-    const hop = r['next-hop-address'];
-    if (hop !== undefined) {
-      const f = ipFamily(hop);
-      if (!f) out.push(error([...here, 'next-hop-address'], `"${hop}" is not an IP address`));
-      else if (typeof c !== 'string' && f !== c.family) {
-        out.push(error([...here, 'next-hop-address'], `IPv${f} next hop for an IPv${c.family} destination`));
-      }
-    }
-    if (r.state !== 'absent' && hop === undefined && r['next-hop-interface'] === undefined) {
-      out.push(error(here, 'a route needs next-hop-address or next-hop-interface'));
-    }
-    const dev = r['next-hop-interface'];
-    if (dev !== undefined && r.state !== 'absent' && absent.has(dev)) {
-      out.push(error([...here, 'next-hop-interface'], `interface "${dev}" is marked absent in this document`));
-    }
-  });
-
-  state['dns-resolver']?.config?.server?.forEach((s, i) => {
-    if (!ipFamily(s)) out.push(error([...at, 'dns-resolver', 'config', 'server', i], `"${s}" is not an IP address`));
-  });
-  state['dns-resolver']?.config?.search?.forEach((s, i) => {
-    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?$/.test(s)) {
-      out.push(error([...at, 'dns-resolver', 'config', 'search', i], `"${s}" is not a domain name`));
-    }
-  });
+  out.push(...routingErrors(state, at, absent));
   return out;
 }
 
@@ -189,14 +159,18 @@ function selectorErrors(sel: LabelSelector | undefined, at: Seg): ValidationErro
 }
 
 export function validateNetworkState(value: unknown, at: Seg = []): Validated<NetworkState> {
-  const errors = schemaErrors(NetworkState, value, at);
+  // nmstate features fleetnet does not do are named as such, not reported as unknown fields
+  const refused = unsupportedErrors(value, at);
+  const errors = [...refused, ...withoutRefused(schemaErrors(NetworkState, value, at), refused)];
   if (errors.length) return { ok: false, errors };
   const semantic = stateSemanticErrors(value as NetworkState, at);
   return semantic.length ? { ok: false, errors: semantic } : { ok: true, value: value as NetworkState };
 }
 
 export function validatePolicy(value: unknown): Validated<HostNetworkPolicy> {
-  const errors = schemaErrors(HostNetworkPolicy, value);
+  const desired = (value as { spec?: { desiredState?: unknown } } | null)?.spec?.desiredState;
+  const refused = unsupportedErrors(desired, ['spec', 'desiredState']);
+  const errors = [...refused, ...withoutRefused(schemaErrors(HostNetworkPolicy, value), refused)];
   if (errors.length) return { ok: false, errors };
   const policy = value as HostNetworkPolicy;
   const templated = containsTemplate(policy.spec.desiredState);

@@ -43,19 +43,51 @@ export const Address = Type.Object(
 );
 export type Address = Static<typeof Address>;
 
-export const IpConfig = Type.Object(
+/** What nmstate reads from DHCP/RA leases; fleetnet's schema takes them (the agent's DHCP support decides what they do). */
+const autoKeys = {
+  'auto-dns': Type.Optional(Type.Boolean({ description: 'use the DNS servers a lease or RA gives' })),
+  'auto-gateway': Type.Optional(Type.Boolean({ description: 'install the default route a lease or RA gives' })),
+  'auto-routes': Type.Optional(Type.Boolean({ description: 'install the routes a lease or RA gives' })),
+  'auto-route-table-id': Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
+  'auto-route-metric': Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
+};
+
+export const Ipv4Config = Type.Object(
   {
     enabled: Type.Optional(Type.Boolean()),
     dhcp: Type.Optional(Type.Boolean()),
     autoconf: Type.Optional(Type.Boolean({ description: 'IPv6 SLAAC' })),
+    address: Type.Optional(Type.Array(Ipv4Address)),
+    forwarding: Type.Optional(Type.Boolean({ description: 'IPv4 forwarding on this interface (net.ipv4.conf.IFACE.forwarding)' })),
+    ...autoKeys,
+  },
+  { additionalProperties: false },
+);
+export const Ipv6Config = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    dhcp: Type.Optional(Type.Boolean()),
+    autoconf: Type.Optional(Type.Boolean({ description: 'IPv6 SLAAC' })),
+/**
+ * The published JSON Schema also bounds an IPv4 prefix at 32 (if/then: JSON Schema only, TypeBox's
+ * checker ignores it); fleetnet's own check says the same with the family named (semantic.ts).
+ */
+const Ipv4Address = Type.Object(Address.properties, {
+  additionalProperties: false,
+  if: { properties: { ip: { pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$' } }, required: ['ip'] },
+  then: { properties: { 'prefix-length': { maximum: 32 } } },
+});
     address: Type.Optional(Type.Array(Address)),
   },
   { additionalProperties: false },
 );
-export type IpConfig = Static<typeof IpConfig>;
+/** Either family's section (the IPv4 one is the wider type). */
+export const IpConfig = Ipv4Config;
+export type IpConfig = Static<typeof Ipv4Config>;
 
 export const BondModes = [
   'balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb',
+    ...autoKeys,
   // OVS bond modes
   'balance-slb', 'balance-tcp',
 ] as const;
@@ -206,8 +238,8 @@ export const Interface = Type.Object(
     state: Type.Optional(literalUnion(InterfaceStates, 'interface state')),
     mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65536, description: 'MTU in bytes, 68..65536 (the kernel allows 65536 on loopback)' })),
     'mac-address': Type.Optional(MacAddress),
-    ipv4: Type.Optional(IpConfig),
-    ipv6: Type.Optional(IpConfig),
+    ipv4: Type.Optional(Ipv4Config),
+    ipv6: Type.Optional(Ipv6Config),
     'link-aggregation': Type.Optional(LinkAggregation),
     vlan: Type.Optional(Vlan),
     bridge: Type.Optional(Bridge),
@@ -231,7 +263,7 @@ export type Interface = Static<typeof Interface>;
 
 export const Route = Type.Object(
   {
-    destination: Type.String({ description: 'CIDR, e.g. 10.0.0.0/8 or 0.0.0.0/0' }),
+    destination: Type.Optional(Type.String({ description: 'CIDR, e.g. 10.0.0.0/8 or 0.0.0.0/0; required unless state is absent' })),
     'next-hop-address': Type.Optional(Type.String()),
     'next-hop-interface': Type.Optional(IfName),
     metric: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -275,3 +307,76 @@ export const NetworkState = Type.Object(
   { additionalProperties: false, $id: 'NetworkState' },
 );
 export type NetworkState = Static<typeof NetworkState>;
+export const RouteTypes = ['blackhole', 'unreachable', 'prohibit'] as const;
+export type RouteType = (typeof RouteTypes)[number];
+
+    'route-type': Type.Optional(literalUnion(RouteTypes, 'a route that drops traffic (takes no next hop)')),
+    source: Type.Optional(Type.String({ description: 'preferred source address (ip route ... src)' })),
+    cwnd: Type.Optional(Type.Integer({ minimum: 1, maximum: 4294967295, description: 'congestion window clamp, set locked (ip route ... cwnd lock N)' })),
+    // absent: every key given must match, keys not given match anything (nmstate's wildcard delete)
+const RULE_MARK = Type.Union([
+  Type.Integer({ minimum: 0, maximum: 4294967295 }),
+  Type.String({ pattern: '^(0[xX][0-9a-fA-F]{1,8}|[0-9]{1,10})$', description: 'a 32-bit number, decimal or 0x hex' }),
+], { description: 'a 32-bit number, decimal or 0x hex' });
+
+/** A policy routing rule, in nmstate's spelling (`ip rule`). */
+export const RouteRule = Type.Object(
+  {
+    family: Type.Optional(literalUnion(['ipv4', 'ipv6'] as const, 'address family')),
+    'ip-from': Type.Optional(Type.String({ description: 'source prefix, e.g. 192.0.2.0/24 (a bare address is a host prefix)' })),
+    'ip-to': Type.Optional(Type.String({ description: 'destination prefix' })),
+    priority: Type.Optional(Type.Integer({ minimum: -1, maximum: 4294967295, description: 'rule priority; -1 or unset: the next free one from 30000' })),
+    'route-table': Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295, description: 'table to look up; 0 or unset: main (254)' })),
+    fwmark: Type.Optional(RULE_MARK),
+    fwmask: Type.Optional(RULE_MARK),
+    iif: Type.Optional(IfName),
+    action: Type.Optional(literalUnion(RouteTypes, 'what the rule does instead of a table lookup')),
+    'suppress-prefix-length': Type.Optional(Type.Integer({ minimum: 0, maximum: 128 })),
+    state: Type.Optional(Type.Literal('absent')),
+  },
+  { additionalProperties: false },
+);
+export type RouteRule = Static<typeof RouteRule>;
+
+export const DnsOptionNames = [
+  'debug', 'edns0', 'inet6', 'ip6-bytestring', 'ip6-dotint', 'no-aaaa', 'no-check-names', 'no-ip6-dotint', 'no-reload',
+  'no-tld-query', 'rotate', 'single-request', 'single-request-reopen', 'trust-ad', 'use-vc',
+] as const;
+export const DNS_OPTION_PATTERN = `^(${DnsOptionNames.join('|')}|(ndots|timeout|attempts):[0-9]{1,2})$`;
+
+    options: Type.Optional(
+      Type.Array(Type.String({ pattern: DNS_OPTION_PATTERN, description: `a resolver option: ${DnsOptionNames.join(', ')}, or ndots:N, timeout:N, attempts:N` })),
+    ),
+export const Hostname = Type.Object(
+  {
+    running: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\s/]+$', description: 'the kernel hostname: 1-64 characters, no spaces or "/"' })),
+    config: Type.Optional(Type.String({ maxLength: 64, pattern: '^[^\\s/]*$', description: 'the static hostname file; "" removes it' })),
+  },
+  { additionalProperties: false },
+);
+export type Hostname = Static<typeof Hostname>;
+
+/**
+ * Open vSwitch's global `Open_vSwitch .` row, edited key by key: a key set to null is removed, keys
+ * not named are kept.
+ */
+const OvsDbMap = Type.Record(Type.String({ minLength: 1 }), Type.Union([Type.String(), Type.Null()]), {
+  description: 'key -> value; null removes the key',
+});
+export const OvsDb = Type.Object(
+  { external_ids: Type.Optional(OvsDbMap), other_config: Type.Optional(OvsDbMap) },
+  { additionalProperties: false },
+);
+export type OvsDb = Static<typeof OvsDb>;
+
+    description: Type.Optional(Type.String({ description: 'free text about this state; no effect' })),
+    hostname: Type.Optional(Hostname),
+    'route-rules': Type.Optional(
+      Type.Object(
+        {
+          config: Type.Optional(Type.Array(RouteRule)),
+          running: Type.Optional(Type.Array(RouteRule, { description: 'reported only: the rules in the kernel' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),

@@ -1,4 +1,4 @@
-import type { Interface, NetworkState, Route } from '@fleetnet/contracts';
+import type { Interface, NetworkState, Route, RouteRule } from '@fleetnet/contracts';
 import { canonicalJson, isLinkLocal, LINUX_CREATABLE, OVS_TYPES, routeKey } from '@fleetnet/contracts';
 import { STAGES, type Backend, type BackendPlan, type Operation, type OperationBase, type PlanContext, type PlanError } from './backend.ts';
 
@@ -87,10 +87,12 @@ function restoreEntry(i: Interface): Interface {
       address: (cfg.address ?? []).filter((a) => !isLinkLocal(a.ip)),
     };
   }
+      // off is the kernel's default and is not reported: restore it explicitly
+      ...(fam === 'ipv4' ? { forwarding: i.ipv4?.forwarding ?? false } : {}),
   return out;
 }
 
-const exactRouteKey = (r: Route) => `${routeKey(r)} ${r.metric ?? 0}`;
+const exactRouteKey = (r: Route) => `${routeKey(r)} ${r.metric ?? 0} ${r.source ?? '-'} ${r.cwnd ?? '-'}`;
 
 /**
  * Pure: the desired state that takes the host from `now` back to `before` (the checkpoint): every
@@ -119,3 +121,11 @@ export function rollbackDesired(before: NetworkState, now: NetworkState): Networ
   if (dns && canonicalJson(dns) !== canonicalJson(now['dns-resolver']?.config ?? {})) out['dns-resolver'] = { config: dns };
   return out;
 }
+  const bRules = new Map((before['route-rules']?.config ?? []).map((r) => [canonicalJson(r), r]));
+  const nRules = new Map((now['route-rules']?.config ?? []).map((r) => [canonicalJson(r), r]));
+  const rules: RouteRule[] = [
+    ...[...nRules].filter(([k]) => !bRules.has(k)).map(([, r]) => ({ ...r, state: 'absent' as const })),
+    ...[...bRules].filter(([k]) => !nRules.has(k)).map(([, r]) => r),
+  ];
+  if (rules.length) out['route-rules'] = { config: rules };
+  if (before.hostname && canonicalJson(before.hostname) !== canonicalJson(now.hostname ?? {})) out.hostname = before.hostname;

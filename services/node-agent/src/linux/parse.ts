@@ -1,5 +1,5 @@
 import type { Interface, InterfaceType, NetworkState, Route } from '@fleetnet/contracts';
-import { MAIN_TABLE, normalizeIp } from '@fleetnet/contracts';
+import { MAIN_TABLE, RouteTypes, normalizeIp } from '@fleetnet/contracts';
 import { bondOptionsOf } from './bond-options.ts';
 
 /** The parts of `ip -j -d link`, `ip -j addr` and `ip -j route` output the agent uses. */
@@ -20,6 +20,11 @@ export interface IpLink {
 }
 export interface IpAddrEntry {
   ifname: string;
+export interface IpNetconf {
+  family: string;
+  interface: string;
+  forwarding?: boolean | string;
+}
   addr_info?: { family: string; local: string; prefixlen: number; scope?: string; dynamic?: boolean }[];
 }
 export interface IpRoute {
@@ -33,6 +38,8 @@ export interface IpRoute {
   scope?: string;
 }
 
+  prefsrc?: string;
+  metrics?: Record<string, number>[];
 const KIND_TYPES: Record<string, InterfaceType> = {
   bridge: 'linux-bridge',
   veth: 'veth',
@@ -60,8 +67,30 @@ function tableId(t: string | undefined): number {
   return TABLES[t] ?? Number(t);
 }
 
-function routeFromIp(r: IpRoute, family: 4 | 6): Route | undefined {
-  if (r.type && r.type !== 'unicast') return undefined;
+const DROP_TYPES: ReadonlySet<string> = new Set(RouteTypes);
+
+/**
+ * The key under which a route's text line and its JSON entry meet: iproute2 prints the lock flag of a
+ * metric (`cwnd lock 20`) only in text, and nmstate counts a cwnd only when it is locked.
+ */
+export const routeTextKey = (dst: string, table: string | undefined, dev: string | undefined) => `${dst}|${table ?? 'main'}|${dev ?? '-'}`;
+
+/** Pure: the keys of the routes whose cwnd is locked, from `ip route show table all` text. */
+export function lockedCwndKeys(text: string): Set<string> {
+  const keys = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (!/\bcwnd lock \d+/.test(line)) continue;
+    const words = line.trim().split(/\s+/);
+    const first = DROP_TYPES.has(words[0]!) || words[0] === 'unicast' ? 1 : 0;
+    const after = (k: string) => (words.indexOf(k) >= 0 ? words[words.indexOf(k) + 1] : undefined);
+    keys.add(routeTextKey(words[first]!, after('table'), after('dev')));
+  }
+  return keys;
+}
+
+function routeFromIp(r: IpRoute, family: 4 | 6, lockedCwnd: ReadonlySet<string>): Route | undefined {
+  const dropType = r.type && DROP_TYPES.has(r.type) ? (r.type as Route['route-type']) : undefined;
+  if (r.type && r.type !== 'unicast' && !dropType) return undefined;
   const table = tableId(r.table);
   if (table === 255) return undefined;
   // Routes the kernel derives from addresses and links come back with them; they are not configuration.
@@ -71,14 +100,29 @@ function routeFromIp(r: IpRoute, family: 4 | 6): Route | undefined {
   const [ip, prefix] = dst.split('/');
   const route: Route = { destination: `${normalizeIp(ip!)}/${prefix}` };
   if (r.gateway) route['next-hop-address'] = normalizeIp(r.gateway);
-  if (r.dev) route['next-hop-interface'] = r.dev;
+  // a route that drops traffic has no device (the kernel shows IPv6 ones on lo)
+  if (r.dev && !dropType) route['next-hop-interface'] = r.dev;
   route.metric = r.metric ?? 0;
   route['table-id'] = table;
+  if (dropType) route['route-type'] = dropType;
   return route;
 }
 
 /** Pure: the kernel's view (the four JSON reads) as a NetworkState. */
-export function parseLinuxState(input: { links: IpLink[]; addrs: IpAddrEntry[]; routes4: IpRoute[]; routes6: IpRoute[] }): NetworkState {
+  if (r.prefsrc) route.source = normalizeIp(r.prefsrc);
+  const cwnd = r.metrics?.find((m) => m.cwnd !== undefined)?.cwnd;
+  if (cwnd !== undefined && lockedCwnd.has(routeTextKey(r.dst, r.table, r.dev))) route.cwnd = cwnd;
+export function parseLinuxState(input: {
+  links: IpLink[];
+  addrs: IpAddrEntry[];
+  routes4: IpRoute[];
+  routes6: IpRoute[];
+  /** `ip -j netconf show`: per-interface IPv4 forwarding */
+  netconf?: IpNetconf[];
+  /** keys of the routes whose cwnd is locked (lockedCwndKeys) */
+  lockedCwnd?: ReadonlySet<string>;
+}): NetworkState {
+  const forwarding = new Set((input.netconf ?? []).filter((n) => n.family === 'inet' && (n.forwarding === true || n.forwarding === 'on')).map((n) => n.interface));
   const addrsByName = new Map(input.addrs.map((a) => [a.ifname, a.addr_info ?? []]));
   const interfaces: Interface[] = input.links.map((l) => {
     const type = linkType(l);
@@ -102,6 +146,8 @@ export function parseLinuxState(input: { links: IpLink[]; addrs: IpAddrEntry[]; 
       enabled: v6.length > 0,
       dhcp: false,
       address: v6.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen })),
+    // reported only when on: off is the kernel's default and what an unnamed interface has
+    if (forwarding.has(l.ifname)) iface.ipv4.forwarding = true;
     };
     if (l.master) iface.controller = l.master;
     switch (type) {
@@ -146,8 +192,8 @@ export function parseLinuxState(input: { links: IpLink[]; addrs: IpAddrEntry[]; 
     return iface;
   });
   const routes = [
-    ...input.routes4.map((r) => routeFromIp(r, 4)),
-    ...input.routes6.map((r) => routeFromIp(r, 6)),
+    ...input.routes4.map((r) => routeFromIp(r, 4, input.lockedCwnd ?? new Set())),
+    ...input.routes6.map((r) => routeFromIp(r, 6, input.lockedCwnd ?? new Set())),
   ].filter((r): r is Route => r !== undefined);
   return { interfaces, routes: { config: routes } };
 }
