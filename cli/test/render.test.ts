@@ -212,6 +212,28 @@ spec:
   assert.match(r.stderr, 'warning: policy first-nic does not select a host with labels role=storage');
 });
 
+test('--current may be a host view (fleetnet get host NAME -o json): its actual state, name, labels and facts', async () => {
+  const view = {
+    name: 'node9', labels: { role: 'storage', rack: 'r5' }, desiredVersion: 3, appliedVersion: 3, reportedVersion: 3, phase: 'Applied',
+    inSync: true, results: [], sources: [], conditions: [], reachable: true, retired: false, updatedAt: '2026-11-30T05:00:00Z',
+    facts: { nics: [{ name: 'eth0', mac: '02:00:00:00:00:07' }], kernel: { release: '6.1.0', capabilities: { bond: true, vlan: true, dummy: true, macvlan: true, vxlan: true, ovs: true } } },
+    actual: parse(`interfaces:\n  - { name: eth0, type: ethernet, state: up, mac-address: 02:00:00:00:00:07, ipv4: { enabled: true, address: [ { ip: 198.51.100.7, prefix-length: 24 } ] } }\n  - { name: eth1, type: ethernet, state: up }\nroutes:\n  config:\n    - { destination: 0.0.0.0/0, next-hop-address: 198.51.100.1, next-hop-interface: eth0 }\n`),
+  };
+  const hv = file('node9.json', JSON.stringify(view));
+  const r = await runCli(['render', '-f', POLICY, '--current', hv, '--pool', 'storage=10.20.0.17/24']);
+  assert.is(r.code, 0, r.stderr);
+  const got = parse(r.stdout);
+  assert.is(got.interfaces[0].description, 'uplink of node9, rack r3');
+  assert.is(got.interfaces[0].bridge.port[0].name, 'eth0');
+  const other = await runCli(['render', '-f', POLICY, '--current', hv, '--labels', 'role=compute', '--pool', 'storage=10.20.0.17/24']);
+  assert.is(other.code, 0, other.stderr);
+  assert.match(other.stderr, 'warning: policy uplink-bridge does not select a host with labels role=compute');
+  const silent = file('silent.json', JSON.stringify({ ...view, actual: undefined }));
+  const s = await runCli(['render', '-f', POLICY, '--current', silent]);
+  assert.is(s.code, 2);
+  assert.match(s.stderr, 'host node9 has not reported its state yet');
+});
+
 test('usage errors: captures without --current, a bad --pool, --labels without --host, a broken current file', async () => {
   const noCurrent = await runCli(['render', '-f', POLICY, ...HOST]);
   assert.is(noCurrent.code, 2);

@@ -80,14 +80,15 @@ export function networkAddress(ip: string, prefix: number): string {
 
 export const formatCidr = (c: { ip: string; prefix: number }) => `${c.ip}/${c.prefix}`;
 
-/** Canonical route destination text ("default" becomes 0.0.0.0/0). */
-export function normalizeDestination(dest: string): string {
+/** Canonical route destination text ("default" becomes 0.0.0.0/0; none, as in a wildcard absent route, is ""). */
+export function normalizeDestination(dest: string | undefined): string {
+  if (dest === undefined) return '';
   if (dest === 'default') return '0.0.0.0/0';
   const c = parseCidr(dest);
   return typeof c === 'string' ? dest : formatCidr(c);
 }
 
-export const isDefaultDestination = (dest: string) => {
+export const isDefaultDestination = (dest: string | undefined): dest is string => {
   const d = normalizeDestination(dest);
   return d === '0.0.0.0/0' || d === '::/0';
 };

@@ -154,20 +154,44 @@ export function parsePool(text: string): [string, PoolAddress] {
   return [name!, { ip: ip!, 'prefix-length': Number(prefix), ...(gw !== undefined ? { gateway: gw } : {}) }];
 }
 
-function loadHost(opts: RenderOpts): RenderHost | undefined {
-  if (opts.host === undefined) {
+/** What `fleetnet get host NAME -o json` prints: the host's view, with its actual state, labels and facts. */
+interface HostViewLike {
+  name: string;
+  labels?: Record<string, string>;
+  facts?: RenderHost['facts'];
+  actual?: unknown;
+}
+const isHostView = (v: Record<string, unknown>): boolean => typeof v.name === 'string' && 'phase' in v && 'desiredVersion' in v;
+
+/** The current state: a state document (agent's or nmstate's), or a host view whose `actual` it is. */
+function loadCurrent(file: string): { state: unknown; view?: HostViewLike } {
+  const c = oneDocument(file, 'the current state');
+  const v = c.doc.value;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new CliError(`${c.name}: the current state must be a mapping (interfaces, routes, dns-resolver) or a host view (fleetnet get host NAME -o json)`, ExitCode.invalid);
+  }
+  const rec = v as Record<string, unknown>;
+  if (!isHostView(rec)) return { state: rec };
+  if (rec.actual === undefined) throw new CliError(`${c.name}: host ${String(rec.name)} has not reported its state yet (no actual)`, ExitCode.invalid);
+  return { state: rec.actual, view: rec as unknown as HostViewLike };
+}
+
+/** The host: from --host/--labels/--facts, each defaulting to the host view's when --current is one. */
+function loadHost(opts: RenderOpts, view?: HostViewLike): RenderHost | undefined {
+  const name = opts.host ?? view?.name;
+  if (name === undefined) {
     if (opts.labels !== undefined || opts.facts !== undefined) throw new CliError('--labels and --facts describe a host: give --host NAME too', ExitCode.invalid);
     return undefined;
   }
-  const host: RenderHost = { name: opts.host, labels: opts.labels !== undefined ? parseLabels(opts.labels) : {} };
+  const host: RenderHost = { name, labels: opts.labels !== undefined ? parseLabels(opts.labels) : { ...(view?.labels ?? {}) } };
   if (opts.facts !== undefined) {
-    const { doc, name } = oneDocument(opts.facts, 'the facts');
+    const { doc, name: file } = oneDocument(opts.facts, 'the facts');
     const errors = schemaErrors(Facts, doc.value);
     if (errors.length) {
-      throw new CliError(`${errors.length} error${errors.length === 1 ? '' : 's'} in ${name}`, ExitCode.invalid, [], errors.map((e) => formatSourceError({ file: name, ...doc.locate(e.segments), path: e.path, message: e.message, document: 0 })));
+      throw new CliError(`${errors.length} error${errors.length === 1 ? '' : 's'} in ${file}`, ExitCode.invalid, [], errors.map((e) => formatSourceError({ file, ...doc.locate(e.segments), path: e.path, message: e.message, document: 0 })));
     }
     host.facts = doc.value as RenderHost['facts'];
-  }
+  } else if (view?.facts) host.facts = view.facts;
   return host;
 }
 
@@ -176,7 +200,7 @@ export function registerRender(program: Command, ctx: Ctx) {
     .command('render')
     .description('offline: print the desired state a host with the given current state would get from one policy (captures, {{ }} templates, pool addresses)')
     .requiredOption('-f, --file <policy>', 'a HostNetworkPolicy, or an nmstate policy file (capture + desiredState); - for stdin')
-    .option('--current <file>', "the host's current state (YAML/JSON: `fleetnet-agent show -o yaml`, or nmstate's); needed when the policy has captures, unless an nmstate policy carries current:")
+    .option('--current <file>', "the host's current state: `fleetnet-agent show -o yaml`, nmstate's, or `fleetnet get host NAME -o json` (then --host, --labels and --facts default to that host's); needed when the policy has captures, unless an nmstate policy carries current:")
     .option('--host <name>', 'the host name, for {{ host.name }} and --labels/--facts')
     .option('--labels <k=v,...>', 'the host labels, for {{ host.labels.KEY }} and to check the policy selects the host')
     .option('--facts <file>', "the host's facts (NIC inventory), for {{ host.facts.PATH }}")
@@ -186,26 +210,22 @@ export function registerRender(program: Command, ctx: Ctx) {
       'fleetnet render -f bridge-on-gateway.yaml --current node1-state.yaml',
       'fleetnet render -f storage.yaml --current cur.yaml --host node7 --labels role=storage,rack=r3 --pool storage=10.20.0.17/24,gw=10.20.0.1',
       'fleetnet-agent show -o yaml > cur.yaml && fleetnet render -f nmstate-policy.yml --current cur.yaml -o json',
+      'fleetnet get host node7 -o json > node7.json && fleetnet render -f storage.yaml --current node7.json --pool storage=10.20.0.17/24',
     ) + '\nExit codes: 0 rendered; 1 this host would fail (CaptureFailed, a missing pool address or label, an invalid result); 2 invalid input.\n')
     .action((opts: RenderOpts) => {
       if (!['yaml', 'json'].includes(opts.output)) throw new CliError(`render prints yaml or json, not "${opts.output}"`, ExitCode.invalid);
       const { policy, doc, name, text, current: inFile } = loadPolicy(opts.file);
-      const host = loadHost(opts);
+      const loaded = opts.current !== undefined ? loadCurrent(opts.current) : undefined;
+      const current = loaded ? loaded.state : inFile;
+      const host = loadHost(opts, loaded?.view);
       const pools = Object.fromEntries(opts.pool.map(parsePool));
-      let current: unknown = inFile;
-      if (opts.current !== undefined) {
-        const c = oneDocument(opts.current, 'the current state');
-        if (typeof c.doc.value !== 'object' || c.doc.value === null || Array.isArray(c.doc.value)) {
-          throw new CliError(`${c.name}: the current state must be a mapping (interfaces, routes, dns-resolver)`, ExitCode.invalid);
-        }
-        current = c.doc.value;
-      }
       const source = 'spec' in policy ? policy.spec : policy;
       if (Object.keys(source.capture ?? {}).length && current === undefined) {
         throw new CliError(`${name} has captures: give the host's current state with --current FILE`, ExitCode.invalid);
       }
       if ('spec' in policy && host?.labels && Object.keys(host.labels).length && !matchesSelector(policy.spec.hostSelector, host.labels)) {
-        ctx.err.write(`warning: policy ${policy.metadata.name} does not select a host with labels ${opts.labels}: such a host gets nothing from it\n`);
+        const labels = Object.entries(host.labels).map(([k, v]) => `${k}=${v}`).join(',');
+        ctx.err.write(`warning: policy ${policy.metadata.name} does not select a host with labels ${labels}: such a host gets nothing from it\n`);
       }
       const r = renderPolicy({ policy, current, host, pools });
       if (!r.ok) {

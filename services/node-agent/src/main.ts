@@ -6,6 +6,7 @@ import type { NetworkState } from '@fleetnet/contracts';
 import { formatSourceError, loadNetworkState, versionLine } from '@fleetnet/contracts';
 import { createAgent } from './agent.ts';
 import { registerRunCommand } from './bus/run-command.ts';
+import { registerValidateCommand } from './cli/validate.ts';
 import { formatComparison, formatOperations } from './format.ts';
 import { createLogger } from './log.ts';
 import { pauseAfterOpFromEnv } from './reconcile/index.ts';
@@ -21,6 +22,7 @@ interface GlobalOpts {
   ovsDb?: string;
   sysfsRoot: string;
   resolvConf: string;
+  hostnameFile: string;
   logLevel: string;
 }
 
@@ -41,7 +43,7 @@ function loadFile(file: string): NetworkState {
 function agentFrom(cmd: Command) {
   const g = cmd.optsWithGlobals() as GlobalOpts;
   const log = createLogger({ level: g.logLevel }).child({ host: hostname() });
-  return createAgent({ stateDir: g.stateDir, ovsDb: g.ovsDb, sysfsRoot: g.sysfsRoot, resolvConf: g.resolvConf, log, pauseAfterOp });
+  return createAgent({ stateDir: g.stateDir, ovsDb: g.ovsDb, sysfsRoot: g.sysfsRoot, resolvConf: g.resolvConf, hostnameFile: g.hostnameFile, log, pauseAfterOp });
 }
 
 function filterState(state: NetworkState, names: string[]): NetworkState {
@@ -62,6 +64,7 @@ const program = new Command('fleetnet-agent')
   .option('--ovs-db <socket>', 'ovsdb socket, e.g. unix:/run/openvswitch/db.sock (default: ovs-vsctl\'s)')
   .option('--sysfs-root <dir>', 'where sysfs is mounted (SR-IOV)', '/sys')
   .option('--resolv-conf <file>', 'the resolv.conf the agent manages', '/etc/resolv.conf')
+  .option('--hostname-file <file>', 'the static hostname file the agent manages (nmstate hostname.config)', '/etc/hostname')
   .option('--log-level <level>', 'pino level of the JSON log on stderr (info logs every command run)', process.env.FLEETNET_LOG_LEVEL ?? 'info')
   .showHelpAfterError()
   .exitOverride((err) => {
@@ -82,9 +85,15 @@ program
   .command('plan')
   .description('print the ordered operations that apply would run, and nothing else')
   .requiredOption('-f, --file <state.yaml>', 'desired state')
-  .action(async (o: { file: string }, cmd: Command) => {
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(async (o: { file: string; output: 'text' | 'json' }, cmd: Command) => {
     const desired = loadFile(o.file);
     const p = await agentFrom(cmd).plan(desired);
+    if (o.output === 'json') {
+      process.stdout.write(JSON.stringify({ operations: p.operations, errors: p.errors }, null, 2) + '\n');
+      if (p.errors.length) process.exitCode = EXIT_BAD_INPUT;
+      return;
+    }
     if (p.errors.length) throw new BadInput(p.errors.map((e) => `${o.file}: ${e.path}: ${e.message}`).join('\n'));
     if (p.operations.length) process.stdout.write(formatOperations(p.operations) + '\n');
   });
@@ -101,7 +110,8 @@ program
   .requiredOption('-f, --file <state.yaml>', 'desired state')
   .option('--timeout <s>', 'how long connectivity probes may take after the change', seconds)
   .option('--no-rollback', 'keep the change even when verification or probes fail')
-  .action(async (o: { file: string; timeout?: number; rollback: boolean }, cmd: Command) => {
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(async (o: { file: string; timeout?: number; rollback: boolean; output: 'text' | 'json' }, cmd: Command) => {
     const desired = loadFile(o.file);
     const agent = agentFrom(cmd);
     const recovered = await agent.recoverFromCrash();
@@ -112,6 +122,11 @@ program
     // Rejected before anything ran: the input is wrong, not the host.
     if (r.phase === 'Failed' && r.executed === 0 && r.error && /^(invalid desired state|the desired state cannot be applied)/.test(r.error.message)) {
       throw new BadInput(`${o.file}: ${r.error.message}`);
+    }
+    process.exitCode = r.phase === 'Applied' && r.comparison.inSync ? 0 : EXIT_FAILED;
+    if (o.output === 'json') {
+      process.stdout.write(JSON.stringify({ ...(recovered ? { recovered } : {}), ...r }, null, 2) + '\n');
+      return;
     }
     const out: string[] = [];
     if (r.operations.length) {
@@ -127,9 +142,9 @@ program
     out.push(`phase: ${r.phase}`, '', formatComparison(r.comparison));
     out.push(`in sync: ${r.comparison.inSync && r.phase === 'Applied' ? 'yes' : 'no'}`);
     process.stdout.write(out.join('\n') + '\n');
-    process.exitCode = r.phase === 'Applied' && r.comparison.inSync ? 0 : EXIT_FAILED;
   });
 
+registerValidateCommand(program, EXIT_BAD_INPUT);
 registerRunCommand(program, { pauseAfterOp });
 
 // No top-level await: the built binary is one CommonJS script (scripts/build.ts).

@@ -1,7 +1,7 @@
 import type { NetworkState } from '@fleetnet/contracts';
 import type { Runner } from '../exec.ts';
 import { commandText } from '../exec.ts';
-import { parseLinuxState, type IpAddrEntry, type IpLink, type IpRoute } from './parse.ts';
+import { lockedCwndKeys, parseLinuxState, type IpAddrEntry, type IpLink, type IpNetconf, type IpRoute } from './parse.ts';
 
 export class ReadError extends Error {
   override name = 'ReadError';
@@ -21,20 +21,32 @@ async function json<T>(run: Runner, cmd: string, args: string[]): Promise<T> {
  * -4 / -6 do (a batch line cannot carry -4 / -6). Undefined when the output is not three arrays
  * (an iproute2 that prints batch JSON otherwise): the caller then runs the three reads separately.
  */
-const BATCH_LINES = ['addr show', 'route show table all root 0.0.0.0/0', 'route show table all root ::/0'];
+const BATCH_LINES = ['addr show', 'route show table all root 0.0.0.0/0', 'route show table all root ::/0', 'netconf show'];
+type Batch = { addrs: IpAddrEntry[]; routes4: IpRoute[]; routes6: IpRoute[]; netconf: IpNetconf[] };
 
-async function readBatch(run: Runner): Promise<{ addrs: IpAddrEntry[]; routes4: IpRoute[]; routes6: IpRoute[] } | undefined> {
+async function readBatch(run: Runner): Promise<Batch | undefined> {
   const r = await run('ip', ['-j', '-batch', '-'], { input: BATCH_LINES.join('\n') + '\n' });
   if (r.exitCode !== 0) return undefined;
   const parts = r.stdout.split('\n').filter((l) => l.trim());
   if (parts.length !== BATCH_LINES.length) return undefined;
   try {
-    const [addrs, routes4, routes6] = parts.map((p) => JSON.parse(p) as unknown);
-    if (!Array.isArray(addrs) || !Array.isArray(routes4) || !Array.isArray(routes6)) return undefined;
-    return { addrs, routes4, routes6 };
+    const [addrs, routes4, routes6, netconf] = parts.map((p) => JSON.parse(p) as unknown);
+    if (![addrs, routes4, routes6, netconf].every(Array.isArray)) return undefined;
+    return { addrs, routes4, routes6, netconf } as Batch;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The lock flag of a route's cwnd is printed only in text: read the text, once, only when a route
+ * has a cwnd at all (rare), so the common read stays two processes.
+ */
+async function readLockedCwnd(run: Runner, routes: IpRoute[]): Promise<Set<string>> {
+  if (!routes.some((r) => r.metrics?.some((m) => m.cwnd !== undefined))) return new Set();
+  const r = await run('ip', ['-batch', '-'], { input: 'route show table all root 0.0.0.0/0\nroute show table all root ::/0\n' });
+  if (r.exitCode !== 0) throw new ReadError(`${commandText(r.argv)} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+  return lockedCwndKeys(r.stdout);
 }
 
 /**
@@ -48,12 +60,14 @@ export async function readLinux(run: Runner): Promise<NetworkState> {
     readBatch(run),
   ]);
   const rest = batched ?? await (async () => {
-    const [addrs, routes4, routes6] = await Promise.all([
+    const [addrs, routes4, routes6, netconf] = await Promise.all([
       json<IpAddrEntry[]>(run, 'ip', ['-j', 'addr', 'show']),
       json<IpRoute[]>(run, 'ip', ['-j', '-4', 'route', 'show', 'table', 'all']),
       json<IpRoute[]>(run, 'ip', ['-j', '-6', 'route', 'show', 'table', 'all']),
+      json<IpNetconf[]>(run, 'ip', ['-j', 'netconf', 'show']),
     ]);
-    return { addrs, routes4, routes6 };
+    return { addrs, routes4, routes6, netconf };
   })();
-  return parseLinuxState({ links, ...rest });
+  const lockedCwnd = await readLockedCwnd(run, [...rest.routes4, ...rest.routes6]);
+  return parseLinuxState({ links, ...rest, lockedCwnd });
 }

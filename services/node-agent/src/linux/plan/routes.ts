@@ -1,17 +1,22 @@
 import type { Route } from '@fleetnet/contracts';
-import { ipFamily, isLinkLocal, networkAddress, normalizeDestination, routeKey, routeMatches, MAIN_TABLE } from '@fleetnet/contracts';
+import { absentRouteMatches, ipFamily, isLinkLocal, networkAddress, normalizeDestination, routeKey, routeMatches, routesRemovedBy, MAIN_TABLE } from '@fleetnet/contracts';
 import type { PlanError } from '../../backend.ts';
 import type { AddressList } from './addresses.ts';
 import { op, type LinuxOp } from './op.ts';
 import type { PlanView } from './view.ts';
 
+/** `ip route` words: what identifies the route (del takes only these), then what it carries (replace). */
 function routeLine(verb: 'replace' | 'del', r: Route): string {
-  let line = `route ${verb} ${normalizeDestination(r.destination)}`;
+  let line = `route ${verb} ${r['route-type'] ? `${r['route-type']} ` : ''}${normalizeDestination(r.destination)}`;
   if (r['next-hop-address']) line += ` via ${r['next-hop-address']}`;
-  if (r['next-hop-interface']) line += ` dev ${r['next-hop-interface']}`;
+  if (r['next-hop-interface'] && !r['route-type']) line += ` dev ${r['next-hop-interface']}`;
   if (r.metric !== undefined) line += ` metric ${r.metric}`;
-  const table = r['table-id'] ?? MAIN_TABLE;
+  const table = r['table-id'] || MAIN_TABLE;
   if (table !== MAIN_TABLE) line += ` table ${table}`;
+  if (verb === 'del') return line;
+  if (r.source) line += ` src ${r.source}`;
+  // nmstate sets a cwnd only locked (the kernel then never grows the window past it)
+  if (r.cwnd !== undefined) line += ` cwnd lock ${r.cwnd}`;
   return line;
 }
 
@@ -40,19 +45,23 @@ export function routeOps(v: PlanView, inp: RouteInputs): { ops: LinuxOp[]; error
   const errors: PlanError[] = [];
   const actualRoutes = v.actual.routes?.config ?? [];
   const desiredRoutes = v.desired.routes?.config ?? [];
-  const absentRoutes = desiredRoutes.filter((r) => r.state === 'absent').map((r) => ({ ...r, state: undefined }));
+  const absentRoutes = desiredRoutes.filter((r) => r.state === 'absent');
   const replaces = new Map<string, LinuxOp>();
   for (const r of actualRoutes) {
     const dev = r['next-hop-interface'];
     const left = dev ? inp.addressLoss.get(dev) : undefined;
-    if (!left || absentRoutes.some((x) => routeMatches(x, r)) || !reachable(r, left)) continue;
+    if (!left || absentRoutes.some((x) => absentRouteMatches(x, r)) || !reachable(r, left)) continue;
     replaces.set(routeKey(r), routeOp('replace', r));
   }
+  const deleted = new Set<string>();
   const routeDevOk = (r: Route) => !r['next-hop-interface'] || !inp.removedForGood.has(r['next-hop-interface']);
   desiredRoutes.forEach((r, i) => {
     if (r.state === 'absent') {
-      for (const a of actualRoutes) {
-        if (routeMatches({ ...r, state: undefined }, a) && routeDevOk(a)) ops.push(routeOp('del', a));
+      // nmstate's wildcard: every route the entry matches goes, except those this state wants
+      for (const a of routesRemovedBy(r, desiredRoutes, actualRoutes)) {
+        const key = `${routeKey(a)} ${a.metric ?? 0}`;
+        if (routeDevOk(a) && !deleted.has(key)) ops.push(routeOp('del', a));
+        deleted.add(key);
       }
       return;
     }
