@@ -39,7 +39,15 @@ export type Operation =
        */
       argv?: string[];
     })
-  | (OperationBase & { backend: 'dns'; path: string; content: string });
+  | (OperationBase & { backend: 'dns'; path: string; content: string })
+  | (OperationBase & {
+      backend: 'host';
+      /** one command, run under the agent's netns (ip rule, sysctl, hostname) */
+      argv?: string[];
+      /** or a file replaced atomically (content), or removed (null) */
+      path?: string;
+      content?: string | null;
+    });
 
 /** A planning problem: the desired state cannot be reached, so nothing runs. */
 export interface PlanError {

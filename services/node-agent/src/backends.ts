@@ -1,5 +1,6 @@
 import type { Backend } from './backend.ts';
 import { createDnsBackend } from './dns/index.ts';
+import { createHostBackend } from './host/index.ts';
 import type { Runner } from './exec.ts';
 import { createLinuxBackend } from './linux/index.ts';
 import type { Logger } from './log.ts';
@@ -15,6 +16,8 @@ export interface BackendOptions {
   sysfsRoot?: string;
   /** the resolv.conf the agent owns; default /etc/resolv.conf */
   resolvConf?: string;
+  /** the static hostname file the agent owns; default /etc/hostname */
+  hostnameFile?: string;
   /** leave OVS out (no ovs-vsctl on this host) */
   ovs?: boolean;
 }
@@ -25,6 +28,7 @@ export function createBackends(opts: BackendOptions): Backend[] {
   if (opts.ovs !== false) backends.push(createOvsBackend({ db: opts.ovsDb, run: opts.run, log: opts.log }));
   backends.push(createSriovBackend({ root: opts.sysfsRoot ?? '/sys', run: opts.run, log: opts.log }));
   backends.push(createDnsBackend({ path: opts.resolvConf ?? '/etc/resolv.conf', log: opts.log }));
+  backends.push(createHostBackend({ run: opts.run, log: opts.log, hostnameFile: opts.hostnameFile ?? '/etc/hostname' }));
   return backends;
 }
 

@@ -25,6 +25,9 @@ export function mergeStates(linux: NetworkState, others: NetworkState[]): Networ
   const byName = new Map((linux.interfaces ?? []).map((i) => [i.name, i]));
   const order = (linux.interfaces ?? []).map((i) => i.name);
   let dns = linux['dns-resolver'];
+  let rules = linux['route-rules'];
+  let hostname = linux.hostname;
+  let ovsDb = linux['ovs-db'];
   const routes = [...(linux.routes?.config ?? [])];
   for (const part of others) {
     for (const i of part.interfaces ?? []) {
@@ -32,10 +35,16 @@ export function mergeStates(linux: NetworkState, others: NetworkState[]): Networ
       byName.set(i.name, mergeInterface(byName.get(i.name), i));
     }
     if (part['dns-resolver']) dns = part['dns-resolver'];
+    if (part['route-rules']) rules = part['route-rules'];
+    if (part.hostname) hostname = part.hostname;
+    if (part['ovs-db']) ovsDb = part['ovs-db'];
     routes.push(...(part.routes?.config ?? []));
   }
   const out: NetworkState = { interfaces: order.map((n) => byName.get(n)!), routes: { config: routes } };
   if (dns) out['dns-resolver'] = dns;
+  if (rules) out['route-rules'] = rules;
+  if (hostname) out.hostname = hostname;
+  if (ovsDb) out['ovs-db'] = ovsDb;
   return out;
 }
 

@@ -49,11 +49,11 @@ export function registerRunCommand(program: Command, startup: { pauseAfterOp?: n
     .option('--label <k=v>', 'a label sent in the hello (repeatable)', label, {})
     .option('--heartbeat <s>', 'seconds between heartbeats', seconds, 10)
     .action(async (o: RunOpts, cmd: Command) => {
-      const g = cmd.optsWithGlobals() as { stateDir: string; ovsDb?: string; sysfsRoot: string; resolvConf: string; logLevel: string };
+      const g = cmd.optsWithGlobals() as { stateDir: string; ovsDb?: string; sysfsRoot: string; resolvConf: string; hostnameFile: string; logLevel: string };
       // the daemon logs at info unless asked otherwise (the one-shot commands default to warn)
       const level = cmd.getOptionValueSourceWithGlobals('logLevel') === 'default' ? 'info' : g.logLevel;
       const log = createLogger({ level }).child({ agentVersion: agentVersion() });
-      const agent = createAgent({ stateDir: g.stateDir, ovsDb: g.ovsDb, sysfsRoot: g.sysfsRoot, resolvConf: g.resolvConf, log, pauseAfterOp: startup.pauseAfterOp });
+      const agent = createAgent({ stateDir: g.stateDir, ovsDb: g.ovsDb, sysfsRoot: g.sysfsRoot, resolvConf: g.resolvConf, hostnameFile: g.hostnameFile, log, pauseAfterOp: startup.pauseAfterOp });
       const daemon = await startDaemon({
         host: o.host,
         servers: o.server.split(',').map((s) => s.trim()).filter(Boolean),

@@ -1,0 +1,57 @@
+import { unlink } from 'node:fs/promises';
+import type { NetworkState } from '@fleetnet/contracts';
+import { ExecutionError, type Backend, type Operation } from '../backend.ts';
+import { writeAtomic } from '../dns/apply.ts';
+import { commandText, type Runner } from '../exec.ts';
+import type { Logger } from '../log.ts';
+import { planForwarding } from './forwarding.ts';
+import { planHostname, readHostname } from './hostname.ts';
+import type { HostOp } from './op.ts';
+import { parseRules, planRules, type IpRule } from './rules.ts';
+
+async function rules(run: Runner, fam: 4 | 6): Promise<IpRule[]> {
+  const r = await run('ip', ['-j', `-${fam}`, 'rule', 'show']);
+  if (r.exitCode !== 0) throw new Error(`${commandText(r.argv)} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+  return r.stdout.trim() ? (JSON.parse(r.stdout) as IpRule[]) : [];
+}
+
+async function execute(run: Runner, op: HostOp): Promise<void> {
+  if (op.argv) {
+    const r = await run(op.argv[0]!, op.argv.slice(1));
+    if (r.exitCode !== 0) throw new ExecutionError(`"${op.description}" failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, op, r.argv, r.stderr, r.exitCode);
+    return;
+  }
+  try {
+    if (op.content === null) await unlink(op.path!).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; });
+    else await writeAtomic(op.path!, op.content!);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new ExecutionError(msg, op, ['write', op.path!], msg, undefined);
+  }
+}
+
+/**
+ * What nmstate configures on the host beyond links and routes: policy routing rules (`ip rule`, one
+ * process per family to read: `ip -batch` cannot switch family), per-interface IPv4 forwarding
+ * (read with the links, set with sysctl) and the hostname (the kernel's, and the static file).
+ */
+export function createHostBackend(opts: { run: Runner; log: Logger; hostnameFile: string }): Backend {
+  const log = opts.log.child({ backend: 'host' });
+  return {
+    name: 'host',
+    read: async (): Promise<NetworkState> => {
+      const [r4, r6, hostname] = await Promise.all([rules(opts.run, 4), rules(opts.run, 6), readHostname(opts.hostnameFile)]);
+      return { 'route-rules': { config: [...parseRules(r4, 4), ...parseRules(r6, 6)] }, hostname };
+    },
+    plan: (desired, actual) => ({
+      operations: [...planRules(desired, actual), ...planForwarding(desired, actual), ...planHostname(desired, actual, opts.hostnameFile)],
+      errors: [],
+    }),
+    execute: async (ops: Operation[]) => {
+      for (const op of ops.filter((o): o is HostOp => o.backend === 'host')) {
+        await execute(opts.run, op);
+        log.info({ target: op.target }, op.description);
+      }
+    },
+  };
+}
