@@ -170,8 +170,15 @@ export function compareRouting(add: Add, desired: NetworkState, actual: NetworkS
     if (fwd === undefined || d.state === 'absent') continue;
     add(`interfaces[${d.name}].ipv4.forwarding`, 'ipv4_forwarding', fwd, actualByName.get(d.name)?.ipv4?.forwarding ?? false);
   }
-  const opts = desired['dns-resolver']?.config?.options;
-  if (opts) add('dns-resolver.config.options', 'dns_options', sorted(opts), sorted(actual['dns-resolver']?.config?.options ?? []));
+  const dns = desired['dns-resolver']?.config;
+  const adns = actual['dns-resolver']?.config;
+  if (dns?.options) add('dns-resolver.config.options', 'dns_options', sorted(dns.options), sorted(adns?.options ?? []));
+  if (dns && !Object.keys(dns).length) {
+    // nmstate's `config: {}`: no static DNS at all
+    add('dns-resolver.config.server', 'dns', [], adns?.server ?? []);
+    add('dns-resolver.config.search', 'dns_search', [], adns?.search ?? []);
+    add('dns-resolver.config.options', 'dns_options', [], adns?.options ?? []);
+  }
   const h = desired.hostname;
   if (h?.running !== undefined) add('hostname.running', 'hostname', h.running, actual.hostname?.running);
   if (h?.config !== undefined) add('hostname.config', 'hostname_config', h.config, actual.hostname?.config ?? '');

@@ -1,6 +1,9 @@
 import type { NetworkState, Interface, IpConfig } from './state.ts';
 import type { PropertyResult } from './sync.ts';
-import { isDefaultDestination, isLinkLocal, normalizeDestination, normalizeIp, prefixToNetmask } from './ip.ts';
+import { canonicalInterface, canonicalState } from './canonical.ts';
+import { compareBridgeOptions, compareKinds, compareOvsDb, showPortVlan } from './compare-kinds.ts';
+import { isLinkLocal, normalizeIp, prefixToNetmask } from './ip.ts';
+import { compareRouting } from './compare-routing.ts';
 
 /**
  * Desired vs actual, property by property, with nmstate's rules: only what the desired state names
@@ -70,7 +73,7 @@ function portNames(i: Interface | undefined): string[] {
   return sortedSet((i?.bridge?.port ?? []).map((p) => p.name));
 }
 
-function compareInterface(r: Results, d: Interface, a: Interface | undefined) {
+function compareInterface(r: Results, d: Interface, a: Interface | undefined, actualByName: ReadonlyMap<string, Interface>) {
   const p = `interfaces[${d.name}]`;
   if (d.state === 'absent') {
     r.add(p, 'present', false, a !== undefined);
@@ -104,22 +107,13 @@ function compareInterface(r: Results, d: Interface, a: Interface | undefined) {
     }
   }
   if (d.bridge) {
-    const stp = d.bridge.options?.stp?.enabled;
-    if (stp !== undefined) r.add(`${p}.bridge.options.stp.enabled`, 'stp', stp, a.bridge?.options?.stp?.enabled ?? false);
-    const vf = d.bridge.options?.['vlan-filtering'];
-    if (vf !== undefined) r.add(`${p}.bridge.options.vlan-filtering`, 'vlan_filtering', vf, a.bridge?.options?.['vlan-filtering'] ?? false);
-    const dp = d.bridge.options?.datapath;
-    if (dp !== undefined) r.add(`${p}.bridge.options.datapath`, 'ovs_datapath', dp, a.bridge?.options?.datapath);
+    compareBridgeOptions(r.add.bind(r), p, d, a);
     if (d.bridge.port) {
       r.add(`${p}.bridge.port`, 'bridge_ports', portNames(d), portNames(a));
       for (const port of d.bridge.port) {
         const ap = a.bridge?.port?.find((x) => x.name === port.name);
         const pp = `${p}.bridge.port[${port.name}]`;
-        if (port.vlan) {
-          const show = (v: typeof port.vlan | undefined) =>
-            v ? `${v.mode ?? 'access'}:${v.tag ?? ''}${v['trunk-tags']?.length ? `:${v['trunk-tags'].map((t) => t.id).sort((x, y) => x - y).join(',')}` : ''}` : null;
-          r.add(`${pp}.vlan`, 'port_vlan', show(port.vlan), show(ap?.vlan));
-        }
+        if (port.vlan) r.add(`${pp}.vlan`, 'port_vlan', showPortVlan(port.vlan), showPortVlan(ap?.vlan));
         const bond = port['link-aggregation'];
         if (bond) {
           r.add(`${pp}.link-aggregation.mode`, 'bond_mode', bond.mode, ap?.['link-aggregation']?.mode);
@@ -132,10 +126,7 @@ function compareInterface(r: Results, d: Interface, a: Interface | undefined) {
     }
   }
   if (d.veth) r.add(`${p}.veth.peer`, 'veth_peer', d.veth.peer, a.veth?.peer);
-  if (d.macvlan) {
-    r.add(`${p}.macvlan.base-iface`, 'macvlan_base_iface', d.macvlan['base-iface'], a.macvlan?.['base-iface']);
-    r.add(`${p}.macvlan.mode`, 'macvlan_mode', d.macvlan.mode, a.macvlan?.mode);
-  }
+  compareKinds(r.add.bind(r), p, d, a, actualByName);
   if (d.vxlan) {
     r.add(`${p}.vxlan.id`, 'vxlan_id', d.vxlan.id, a.vxlan?.id);
     for (const k of ['remote', 'local', 'base-iface', 'destination-port'] as const) {
@@ -168,9 +159,11 @@ function compareInterface(r: Results, d: Interface, a: Interface | undefined) {
 
 export function compare(desired: NetworkState, actual: NetworkState): Comparison {
   const r = new Results();
-  const actualByName = new Map((actual.interfaces ?? []).map((i) => [i.name, i]));
-  for (const d of desired.interfaces ?? []) compareInterface(r, d, actualByName.get(d.name));
-  compareRoutes(r, desired.routes?.config ?? [], actual.routes?.config ?? []);
+  // nmstate's spellings (ports/port, macvlan/mac-vlan, stp: true, down = gone for virtual links) compared as one
+  const actualByName = new Map((actual.interfaces ?? []).map((i) => [i.name, canonicalInterface(i)]));
+  for (const d of canonicalState(desired).interfaces ?? []) compareInterface(r, d, actualByName.get(d.name), actualByName);
+  compareOvsDb(r.add.bind(r), desired, actual);
+  compareRouting(r.add.bind(r), desired, actual, actualByName);
   const dns = desired['dns-resolver']?.config;
   const adns = actual['dns-resolver']?.config;
   if (dns?.server) r.add('dns-resolver.config.server', 'dns', dns.server.map(normalizeIp), (adns?.server ?? []).map(normalizeIp));

@@ -12,6 +12,8 @@ export * from './validate.ts';
 export * from './semantic.ts';
 export * from './ip.ts';
 export * from './compare.ts';
+export * from './canonical.ts';
+export * from './compare-kinds.ts';
 export * from './hash.ts';
 export * from './nic-select.ts';
 export * from './yaml.ts';

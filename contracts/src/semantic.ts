@@ -1,14 +1,20 @@
 import { HostNetworkPolicy, type LabelSelector } from './policy.ts';
-import { NetworkState, type Interface, type InterfaceType } from './state.ts';
-import { ipFamily, networkAddress, parseCidr } from './ip.ts';
+import { LINUX_CREATABLE, NetworkState, REMOVE_ONLY, type Interface, type InterfaceType } from './state.ts';
+import { kindErrors, portVlanErrors } from './semantic-kinds.ts';
+import { ipFamily } from './ip.ts';
 import { error, schemaErrors, type Validated, type ValidationError } from './validate.ts';
 import { containsTemplate } from './render/template.ts';
-import { policyRenderErrors } from './render/check.ts';
 import { unsupportedErrors, withoutRefused } from './nmstate-unsupported.ts';
 import { routingErrors } from './semantic-routing.ts';
+import { policyRenderErrors } from './render/check.ts';
 import { formatRenderError } from './render/error.ts';
 
 type Seg = (string | number)[];
+
+/** What the remove-only types are, for the refusal (nmstate's feature names). */
+const REMOVE_ONLY_FEATURE: Record<string, string> = {
+  infiniband: 'InfiniBand', hsr: 'HSR/PRP', ipsec: 'IPsec', xfrm: 'XFRM interfaces', team: 'team (use a bond)',
+};
 
 /** Which type-specific section belongs to which interface type. */
 const SECTION_TYPES: Record<string, InterfaceType[]> = {
@@ -16,17 +22,25 @@ const SECTION_TYPES: Record<string, InterfaceType[]> = {
   vlan: ['vlan'],
   bridge: ['linux-bridge', 'ovs-bridge'],
   veth: ['veth'],
-  macvlan: ['macvlan'],
+  macvlan: ['macvlan', 'mac-vlan'],
+  'mac-vlan': ['mac-vlan', 'macvlan'],
+  'mac-vtap': ['mac-vtap'],
+  macsec: ['macsec'],
+  patch: ['ovs-interface'],
+  'copy-mac-from': ['bond', 'linux-bridge', 'ovs-interface'],
   vxlan: ['vxlan'],
   ethernet: ['ethernet'],
   'fleetnet.io/match': ['ethernet'],
 };
+// veth is not here: naming an existing veth needs no `veth:` block (only creating one needs the peer, a plan-time check).
 const REQUIRED_SECTION: Partial<Record<InterfaceType, string>> = {
   bond: 'link-aggregation',
   vlan: 'vlan',
   macvlan: 'macvlan',
+  'mac-vlan': 'mac-vlan',
+  'mac-vtap': 'mac-vtap',
+  macsec: 'macsec',
   vxlan: 'vxlan',
-  veth: 'veth',
 };
 
 function addressErrors(iface: Interface, at: Seg): ValidationError[] {
@@ -81,20 +95,21 @@ export function stateSemanticErrors(state: NetworkState, at: Seg = []): Validati
         out.push(error([...here, section], `"${section}" is only valid for type ${types.join(' or ')}, not ${iface.type}`));
       }
     }
+    if (iface.type && REMOVE_ONLY.has(iface.type)) {
+      out.push(error([...here, 'type'], `not supported by fleetnet: ${REMOVE_ONLY_FEATURE[iface.type] ?? iface.type} (a document may only remove such an interface, with state: absent)`));
+      return;
+    }
     const required = iface.type && REQUIRED_SECTION[iface.type];
-    if (required && (iface as Record<string, unknown>)[required] === undefined) {
+    const hasSection = (k: string) => (iface as Record<string, unknown>)[k] !== undefined || (k === 'mac-vlan' && iface.macvlan !== undefined);
+    // a virtual interface that is down is removed (nmstate): it needs nothing to create it
+    if (required && !hasSection(required) && !(iface.state === 'down' && LINUX_CREATABLE.has(iface.type!))) {
       out.push(error([...here, required], `is required for type ${iface.type}`));
     }
-    if (iface.type === 'ovs-bridge' && iface.bridge?.options?.['vlan-filtering'] !== undefined) {
-      out.push(error([...here, 'bridge', 'options', 'vlan-filtering'], 'vlan-filtering is a linux-bridge option'));
-    }
-    if (iface.type === 'linux-bridge' && iface.bridge?.options?.datapath !== undefined) {
-      out.push(error([...here, 'bridge', 'options', 'datapath'], 'datapath is an ovs-bridge option'));
-    }
 
-    const base = iface.vlan?.['base-iface'] ?? iface.macvlan?.['base-iface'];
-    const baseSection = iface.vlan ? 'vlan' : 'macvlan';
-    if (base !== undefined) {
+    out.push(...kindErrors(iface, here));
+    const baseSection = (['vlan', 'macvlan', 'mac-vlan', 'mac-vtap', 'macsec'] as const).find((k) => iface[k] !== undefined);
+    const base = baseSection && iface[baseSection]!['base-iface'];
+    if (baseSection && base !== undefined) {
       if (base === iface.name) out.push(error([...here, baseSection, 'base-iface'], 'an interface cannot be its own base'));
       else if (absent.has(base)) {
         out.push(error([...here, baseSection, 'base-iface'], `base interface "${base}" is marked absent in this document`));
@@ -113,15 +128,16 @@ export function stateSemanticErrors(state: NetworkState, at: Seg = []): Validati
       else if (portOwner.has(port)) out.push(error(where, `"${port}" is already a port of "${portOwner.get(port)}"`));
       else portOwner.set(port, iface.name);
     };
-    iface['link-aggregation']?.port?.forEach((p, j) => claim(p, [...here, 'link-aggregation', 'port', j]));
+    const la = iface['link-aggregation'];
+    const portKey = la?.ports && !la.port ? 'ports' : 'port';
+    (la?.port ?? la?.ports)?.forEach((p, j) => claim(p, [...here, 'link-aggregation', portKey, j]));
     iface.bridge?.port?.forEach((p, j) => {
       const where = [...here, 'bridge', 'port', j];
       if (p['link-aggregation']) {
         if (iface.type !== 'ovs-bridge') out.push(error([...where, 'link-aggregation'], 'bonds inside a bridge port exist only on ovs-bridge'));
         p['link-aggregation'].port.forEach((bp, k) => claim(bp.name, [...where, 'link-aggregation', 'port', k, 'name']));
       } else claim(p.name, [...where, 'name']);
-      if (p.vlan?.mode === 'access' && p.vlan['trunk-tags']) out.push(error([...where, 'vlan', 'trunk-tags'], 'an access port has no trunk tags'));
-      if (p.vlan?.mode === 'trunk' && !p.vlan['trunk-tags']?.length) out.push(error([...where, 'vlan', 'trunk-tags'], 'a trunk port needs trunk-tags'));
+      if (p.vlan) out.push(...portVlanErrors(p.vlan, [...where, 'vlan']));
     });
 
     const sriov = iface.ethernet?.['sr-iov'];

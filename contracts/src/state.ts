@@ -10,15 +10,22 @@ import { IFNAME_PATTERN } from './names.ts';
 const IfName = Type.String({ pattern: IFNAME_PATTERN, description: 'Linux interface name (1-15 characters)' });
 
 export const InterfaceTypes = [
-  'ethernet', 'veth', 'bond', 'vlan', 'linux-bridge', 'ovs-bridge', 'ovs-interface', 'macvlan', 'vxlan', 'dummy',
+  'ethernet', 'veth', 'bond', 'vlan', 'linux-bridge', 'ovs-bridge', 'ovs-interface', 'mac-vlan', 'mac-vtap', 'macsec', 'vxlan', 'dummy',
+  // deprecated spelling of mac-vlan (stored desired versions and older reports use it): read as mac-vlan
+  'macvlan',
   // reported only: fleetnet reads these but never creates them
   'loopback', 'tun', 'unknown',
+  // nmstate's types fleetnet neither creates nor configures: a document may only remove them (state: absent)
+  'infiniband', 'hsr', 'ipsec', 'xfrm', 'team',
 ] as const;
 export type InterfaceType = (typeof InterfaceTypes)[number];
 /** Types the agent creates and removes with iproute2 (one planner file per type in the agent). */
-export const LinuxCreatableTypes = ['veth', 'bond', 'vlan', 'linux-bridge', 'macvlan', 'vxlan', 'dummy'] as const satisfies readonly InterfaceType[];
+export const LinuxCreatableTypes = ['veth', 'bond', 'vlan', 'linux-bridge', 'mac-vlan', 'mac-vtap', 'macsec', 'vxlan', 'dummy'] as const satisfies readonly InterfaceType[];
 export type LinuxCreatableType = (typeof LinuxCreatableTypes)[number];
 export const LINUX_CREATABLE: ReadonlySet<string> = new Set(LinuxCreatableTypes);
+/** nmstate types a document may name only to remove the link (`state: absent`): fleetnet does not configure them. */
+export const RemoveOnlyTypes = ['infiniband', 'hsr', 'ipsec', 'xfrm', 'team'] as const satisfies readonly InterfaceType[];
+export const REMOVE_ONLY: ReadonlySet<string> = new Set(RemoveOnlyTypes);
 /** Types Open vSwitch creates and removes; the other types exist in actual state only. */
 export const OvsInterfaceTypes = ['ovs-bridge', 'ovs-interface'] as const satisfies readonly InterfaceType[];
 export const OVS_TYPES: ReadonlySet<string> = new Set(OvsInterfaceTypes);
@@ -41,6 +48,15 @@ export const Address = Type.Object(
   },
   { additionalProperties: false },
 );
+/**
+ * The published JSON Schema also bounds an IPv4 prefix at 32 (if/then: JSON Schema only, TypeBox's
+ * checker ignores it); fleetnet's own check says the same with the family named (semantic.ts).
+ */
+const Ipv4Address = Type.Object(Address.properties, {
+  additionalProperties: false,
+  if: { properties: { ip: { pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$' } }, required: ['ip'] },
+  then: { properties: { 'prefix-length': { maximum: 32 } } },
+});
 export type Address = Static<typeof Address>;
 
 /** What nmstate reads from DHCP/RA leases; fleetnet's schema takes them (the agent's DHCP support decides what they do). */
@@ -68,16 +84,8 @@ export const Ipv6Config = Type.Object(
     enabled: Type.Optional(Type.Boolean()),
     dhcp: Type.Optional(Type.Boolean()),
     autoconf: Type.Optional(Type.Boolean({ description: 'IPv6 SLAAC' })),
-/**
- * The published JSON Schema also bounds an IPv4 prefix at 32 (if/then: JSON Schema only, TypeBox's
- * checker ignores it); fleetnet's own check says the same with the family named (semantic.ts).
- */
-const Ipv4Address = Type.Object(Address.properties, {
-  additionalProperties: false,
-  if: { properties: { ip: { pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$' } }, required: ['ip'] },
-  then: { properties: { 'prefix-length': { maximum: 32 } } },
-});
     address: Type.Optional(Type.Array(Address)),
+    ...autoKeys,
   },
   { additionalProperties: false },
 );
@@ -87,15 +95,27 @@ export type IpConfig = Static<typeof Ipv4Config>;
 
 export const BondModes = [
   'balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb',
-    ...autoKeys,
   // OVS bond modes
   'balance-slb', 'balance-tcp',
 ] as const;
+
+/** Per-port settings of a kernel bond (`ip link set P type bond_slave queue_id N prio N`). */
+export const BondPortConfig = Type.Object(
+  {
+    name: IfName,
+    priority: Type.Optional(Type.Integer({ minimum: -2147483648, maximum: 2147483647, description: 'port priority for primary reselection (kernel 6.0+)' })),
+    'queue-id': Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'transmit queue of this port' })),
+  },
+  { additionalProperties: false },
+);
+export type BondPortConfig = Static<typeof BondPortConfig>;
 
 export const LinkAggregation = Type.Object(
   {
     mode: literalUnion(BondModes, 'bond mode'),
     port: Type.Optional(Type.Array(IfName)),
+    ports: Type.Optional(Type.Array(IfName, { description: "nmstate's other spelling of port" })),
+    'ports-config': Type.Optional(Type.Array(BondPortConfig)),
     options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
   },
   { additionalProperties: false },
@@ -104,15 +124,30 @@ export const LinkAggregation = Type.Object(
 export const VlanId = Type.Integer({ minimum: 1, maximum: 4094, description: '802.1Q VLAN id 1..4094' });
 
 export const Vlan = Type.Object(
-  { 'base-iface': IfName, id: VlanId },
+  {
+    'base-iface': IfName,
+    id: VlanId,
+    protocol: Type.Optional(literalUnion(['802.1q', '802.1ad'] as const, 'VLAN protocol (802.1ad: QinQ service tag)')),
+  },
   { additionalProperties: false },
 );
+
+/** One trunk entry: exactly one of `id` and `id-range`. */
+export const TrunkTag = Type.Object(
+  {
+    id: Type.Optional(VlanId),
+    'id-range': Type.Optional(Type.Object({ min: VlanId, max: VlanId }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+export type TrunkTag = Static<typeof TrunkTag>;
 
 export const PortVlan = Type.Object(
   {
     mode: Type.Optional(literalUnion(['access', 'trunk'] as const, 'port VLAN mode')),
     tag: Type.Optional(VlanId),
-    'trunk-tags': Type.Optional(Type.Array(Type.Object({ id: VlanId }, { additionalProperties: false }))),
+    'enable-native': Type.Optional(Type.Boolean({ description: 'trunk: `tag` is the native (untagged) VLAN' })),
+    'trunk-tags': Type.Optional(Type.Array(TrunkTag)),
   },
   { additionalProperties: false },
 );
@@ -133,19 +168,51 @@ export const BridgePort = Type.Object(
     name: IfName,
     vlan: Type.Optional(PortVlan),
     'link-aggregation': Type.Optional(OvsBondPort),
+    // linux-bridge ports (ip link set P type bridge_slave ...)
+    'stp-priority': Type.Optional(Type.Integer({ minimum: 0, maximum: 63, description: 'STP port priority 0..63' })),
+    'stp-path-cost': Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'STP path cost 1..65535' })),
+    'stp-hairpin-mode': Type.Optional(Type.Boolean({ description: 'send frames back out the port they came in on' })),
   },
   { additionalProperties: false },
 );
 export type BridgePort = Static<typeof BridgePort>;
+
+/** STP of a bridge; times in seconds (the kernel keeps hundredths). */
+export const Stp = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    'hello-time': Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'seconds 1..10' })),
+    'forward-delay': Type.Optional(Type.Integer({ minimum: 2, maximum: 30, description: 'seconds 2..30' })),
+    'max-age': Type.Optional(Type.Integer({ minimum: 6, maximum: 40, description: 'seconds 6..40' })),
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'bridge priority 0..65535' })),
+  },
+  { additionalProperties: false },
+);
+export type Stp = Static<typeof Stp>;
+
+const GroupForwardMask = Type.Integer({
+  minimum: 0, maximum: 65535, description: 'bit N forwards 01:80:C2:00:00:0N; the kernel refuses bits 0-2',
+});
 
 export const Bridge = Type.Object(
   {
     options: Type.Optional(
       Type.Object(
         {
-          stp: Type.Optional(Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false })),
+          stp: Type.Optional(Type.Union([Type.Boolean(), Stp], { description: 'true/false, or {enabled, hello-time, forward-delay, max-age, priority}' })),
           'vlan-filtering': Type.Optional(Type.Boolean()),
           datapath: Type.Optional(literalUnion(['system', 'netdev'] as const, 'OVS datapath type')),
+          // linux-bridge (nmstate's names; times in seconds as nmstate has them)
+          'mac-ageing-time': Type.Optional(Type.Integer({ minimum: 0, maximum: 1000000, description: 'seconds a learned MAC is kept' })),
+          'group-forward-mask': Type.Optional(GroupForwardMask),
+          'group-fwd-mask': Type.Optional(GroupForwardMask),
+          'multicast-snooping': Type.Optional(Type.Boolean()),
+          'hash-max': Type.Optional(Type.Integer({ minimum: 1, maximum: 4294967295, description: 'size of the multicast group table' })),
+          'vlan-protocol': Type.Optional(literalUnion(['802.1q', '802.1ad'] as const, 'VLAN protocol of a filtering bridge')),
+          // ovs-bridge
+          rstp: Type.Optional(Type.Boolean()),
+          'mcast-snooping-enable': Type.Optional(Type.Boolean()),
+          'fail-mode': Type.Optional(literalUnion(['', 'standalone', 'secure'] as const, 'OVS fail mode ("" = OVS default)')),
         },
         { additionalProperties: false },
       ),
@@ -157,13 +224,34 @@ export const Bridge = Type.Object(
 
 export const Veth = Type.Object({ peer: IfName }, { additionalProperties: false });
 
-export const Macvlan = Type.Object(
+const macvlanFields = {
+  'base-iface': IfName,
+  mode: literalUnion(['bridge', 'private', 'vepa', 'passthru', 'source'] as const, 'macvlan mode'),
+  promiscuous: Type.Optional(Type.Boolean({ description: 'passthru: false keeps the lower device out of promiscuous mode' })),
+  'accept-all-mac': Type.Optional(Type.Boolean({ description: "nmstate's other spelling of promiscuous" })),
+};
+/** `mac-vlan` and `mac-vtap` (nmstate's names); `macvlan` is the deprecated spelling of `mac-vlan`. */
+export const Macvlan = Type.Object(macvlanFields, { additionalProperties: false });
+export type Macvlan = Static<typeof Macvlan>;
+
+/** MACsec over `base-iface`. MKA keys are taken as nmstate spells them; see the README for what the agent does with them. */
+export const Macsec = Type.Object(
   {
     'base-iface': IfName,
-    mode: literalUnion(['bridge', 'private', 'vepa', 'passthru', 'source'] as const, 'macvlan mode'),
+    encrypt: Type.Boolean(),
+    port: Type.Integer({ minimum: 0, maximum: 65535, description: 'SCI port; 0 = the kernel default (1)' }),
+    validation: literalUnion(['disabled', 'check', 'strict'] as const, 'MACsec validation of received frames'),
+    'send-sci': Type.Boolean(),
+    offload: Type.Optional(literalUnion(['off', 'phy', 'mac'] as const, 'MACsec offload')),
+    'mka-cak': Type.Optional(Type.String({ pattern: '^([0-9A-Fa-f]{32}|[0-9A-Fa-f]{64})$', description: 'MKA CAK: 32 or 64 hex digits' })),
+    'mka-ckn': Type.Optional(Type.String({ pattern: '^([0-9A-Fa-f]{2}){1,32}$', description: 'MKA CKN: 2..64 hex digits' })),
   },
   { additionalProperties: false },
 );
+export type Macsec = Static<typeof Macsec>;
+
+/** An OVS patch port: its peer is the patch port on the other bridge. */
+export const OvsPatch = Type.Object({ peer: Type.String({ minLength: 1 }) }, { additionalProperties: false });
 
 export const Vxlan = Type.Object(
   {
@@ -194,6 +282,7 @@ export type Vf = Static<typeof Vf>;
 export const SrIov = Type.Object(
   {
     'total-vfs': Type.Integer({ minimum: 0, maximum: 1024, description: 'number of VFs to enable' }),
+    'drivers-autoprobe': Type.Optional(Type.Boolean({ description: 'bind new VFs to their driver automatically (sriov_drivers_autoprobe)' })),
     vfs: Type.Optional(Type.Array(Vf)),
     'fleetnet.io/vf-driver': Type.Optional(
       Type.String({ description: 'extension: bind every VF to this driver (driver_override + bind)' }),
@@ -244,7 +333,12 @@ export const Interface = Type.Object(
     vlan: Type.Optional(Vlan),
     bridge: Type.Optional(Bridge),
     veth: Type.Optional(Veth),
-    macvlan: Type.Optional(Macvlan),
+    'mac-vlan': Type.Optional(Macvlan),
+    'mac-vtap': Type.Optional(Macvlan),
+    macvlan: Type.Optional(Type.Object(macvlanFields, { additionalProperties: false, description: 'deprecated: spell it mac-vlan' })),
+    macsec: Type.Optional(Macsec),
+    patch: Type.Optional(OvsPatch),
+    'copy-mac-from': Type.Optional(IfName),
     vxlan: Type.Optional(Vxlan),
     ethernet: Type.Optional(Ethernet),
     controller: Type.Optional(Type.String({ description: 'reported only: the bridge/bond this port belongs to' })),
@@ -261,6 +355,9 @@ export const Interface = Type.Object(
 );
 export type Interface = Static<typeof Interface>;
 
+export const RouteTypes = ['blackhole', 'unreachable', 'prohibit'] as const;
+export type RouteType = (typeof RouteTypes)[number];
+
 export const Route = Type.Object(
   {
     destination: Type.Optional(Type.String({ description: 'CIDR, e.g. 10.0.0.0/8 or 0.0.0.0/0; required unless state is absent' })),
@@ -268,52 +365,16 @@ export const Route = Type.Object(
     'next-hop-interface': Type.Optional(IfName),
     metric: Type.Optional(Type.Integer({ minimum: 0 })),
     'table-id': Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
+    'route-type': Type.Optional(literalUnion(RouteTypes, 'a route that drops traffic (takes no next hop)')),
+    source: Type.Optional(Type.String({ description: 'preferred source address (ip route ... src)' })),
+    cwnd: Type.Optional(Type.Integer({ minimum: 1, maximum: 4294967295, description: 'congestion window clamp, set locked (ip route ... cwnd lock N)' })),
+    // absent: every key given must match, keys not given match anything (nmstate's wildcard delete)
     state: Type.Optional(Type.Literal('absent')),
   },
   { additionalProperties: false },
 );
 export type Route = Static<typeof Route>;
 
-export const DnsConfig = Type.Object(
-  {
-    server: Type.Optional(Type.Array(Type.String())),
-    search: Type.Optional(Type.Array(Type.String())),
-  },
-  { additionalProperties: false },
-);
-export type DnsConfig = Static<typeof DnsConfig>;
-
-export const NetworkState = Type.Object(
-  {
-    interfaces: Type.Optional(Type.Array(Interface)),
-    routes: Type.Optional(
-      Type.Object(
-        {
-          config: Type.Optional(Type.Array(Route)),
-          // What nmstate's capture reads (`routes.running.destination == "0.0.0.0/0"`); never desired.
-          running: Type.Optional(Type.Array(Route, { description: 'reported only: the routes in the kernel' })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    'dns-resolver': Type.Optional(
-      Type.Object(
-        // `running`: reported only, the resolver in use (what nmstate's `dns-resolver.running` captures).
-        { config: Type.Optional(DnsConfig), running: Type.Optional(DnsConfig) },
-        { additionalProperties: false },
-      ),
-    ),
-  },
-  { additionalProperties: false, $id: 'NetworkState' },
-);
-export type NetworkState = Static<typeof NetworkState>;
-export const RouteTypes = ['blackhole', 'unreachable', 'prohibit'] as const;
-export type RouteType = (typeof RouteTypes)[number];
-
-    'route-type': Type.Optional(literalUnion(RouteTypes, 'a route that drops traffic (takes no next hop)')),
-    source: Type.Optional(Type.String({ description: 'preferred source address (ip route ... src)' })),
-    cwnd: Type.Optional(Type.Integer({ minimum: 1, maximum: 4294967295, description: 'congestion window clamp, set locked (ip route ... cwnd lock N)' })),
-    // absent: every key given must match, keys not given match anything (nmstate's wildcard delete)
 const RULE_MARK = Type.Union([
   Type.Integer({ minimum: 0, maximum: 4294967295 }),
   Type.String({ pattern: '^(0[xX][0-9a-fA-F]{1,8}|[0-9]{1,10})$', description: 'a 32-bit number, decimal or 0x hex' }),
@@ -344,9 +405,18 @@ export const DnsOptionNames = [
 ] as const;
 export const DNS_OPTION_PATTERN = `^(${DnsOptionNames.join('|')}|(ndots|timeout|attempts):[0-9]{1,2})$`;
 
+export const DnsConfig = Type.Object(
+  {
+    server: Type.Optional(Type.Array(Type.String())),
+    search: Type.Optional(Type.Array(Type.String())),
     options: Type.Optional(
       Type.Array(Type.String({ pattern: DNS_OPTION_PATTERN, description: `a resolver option: ${DnsOptionNames.join(', ')}, or ndots:N, timeout:N, attempts:N` })),
     ),
+  },
+  { additionalProperties: false },
+);
+export type DnsConfig = Static<typeof DnsConfig>;
+
 export const Hostname = Type.Object(
   {
     running: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\s/]+$', description: 'the kernel hostname: 1-64 characters, no spaces or "/"' })),
@@ -369,8 +439,22 @@ export const OvsDb = Type.Object(
 );
 export type OvsDb = Static<typeof OvsDb>;
 
+export const NetworkState = Type.Object(
+  {
     description: Type.Optional(Type.String({ description: 'free text about this state; no effect' })),
     hostname: Type.Optional(Hostname),
+    interfaces: Type.Optional(Type.Array(Interface)),
+    'ovs-db': Type.Optional(OvsDb),
+    routes: Type.Optional(
+      Type.Object(
+        {
+          config: Type.Optional(Type.Array(Route)),
+          // What nmstate's capture reads (`routes.running.destination == "0.0.0.0/0"`); never desired.
+          running: Type.Optional(Type.Array(Route, { description: 'reported only: the routes in the kernel' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     'route-rules': Type.Optional(
       Type.Object(
         {
@@ -380,3 +464,14 @@ export type OvsDb = Static<typeof OvsDb>;
         { additionalProperties: false },
       ),
     ),
+    'dns-resolver': Type.Optional(
+      Type.Object(
+        // `running`: reported only, the resolver in use (what nmstate's `dns-resolver.running` captures).
+        { config: Type.Optional(DnsConfig), running: Type.Optional(DnsConfig) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, $id: 'NetworkState' },
+);
+export type NetworkState = Static<typeof NetworkState>;

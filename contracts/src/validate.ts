@@ -116,6 +116,16 @@ function humanMessage(type: ValueErrorType, schema: Record<string, any>, value: 
   }
 }
 
+/**
+ * A union such as "true/false or a mapping" (nmstate's `stp`): when the value is a mapping, the
+ * errors are those of the one mapping alternative, not the union's "is not valid".
+ */
+function mappingVariant(schema: { anyOf?: Record<string, any>[] }, value: unknown): TSchema | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const objects = (schema.anyOf ?? []).filter((o) => o.type === 'object');
+  return objects.length === 1 ? (objects[0] as TSchema) : undefined;
+}
+
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
 /**
@@ -144,7 +154,7 @@ export function schemaErrors(schema: TSchema, value: unknown, prefix: (string | 
     const segments = [...prefix, ...pointerSegments(e.path)];
     // A policy's desiredState widens values to "this or a {{ }} reference": a value that is not a
     // reference gets the strict variant's own errors, not the union's "is not valid".
-    const strict = e.type === ValueErrorType.Union ? strictVariant(e.schema as any) : undefined;
+    const strict = e.type === ValueErrorType.Union ? strictVariant(e.schema as any) ?? mappingVariant(e.schema as any, e.value) : undefined;
     if (strict && typeof e.value === 'string' && /\{\{|\}\}/.test(e.value)) {
       const path = formatPath(segments);
       if (!seen.has(path)) out.push({ path, segments, message: TEMPLATE_SHAPE });

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   EventTypes,
+  InterfaceTypes,
   InvalidNameError,
   encodeEvent,
   formatSourceError,
@@ -78,7 +79,7 @@ stateCase('duplicate interface names', ifaces({ name: 'eth0' }, { name: 'eth1' }
   ['interfaces[2].name', 'duplicate interface "eth0" (also at interfaces[0])'],
 ]);
 stateCase('unknown interface type', ifaces({ name: 'wlan0', type: 'wifi' }), [
-  ['interfaces[0].type', 'must be one of ethernet, veth, bond, vlan, linux-bridge, ovs-bridge, ovs-interface, macvlan, vxlan, dummy, loopback, tun, unknown; got the string "wifi"'],
+  ['interfaces[0].type', `must be one of ${InterfaceTypes.join(', ')}; got the string "wifi"`],
 ]);
 stateCase('unknown state', ifaces({ name: 'eth0', state: 'running' }), [['interfaces[0].state', 'must be one of up, down, absent; got the string "running"']]);
 stateCase('interface name longer than 15 characters', ifaces({ name: 'abcdefghijklmnop' }), [

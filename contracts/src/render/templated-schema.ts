@@ -24,31 +24,44 @@ const options = (s: Record<string, unknown>) => Object.fromEntries(OPTIONS.filte
 const withTemplate = (s: TSchema, t: TSchema) =>
   Type.Union([s, t], { description: `${(s as { description?: string }).description ?? 'a value'}, or a {{ }} reference` });
 
+const STRUCTURED = new Set(['Object', 'Array', 'Record']);
+
+/** The schema with its children templated, itself not widened. */
+function inner(schema: TSchema): TSchema {
+  const s = schema as TSchema & Record<string, any>;
+  switch (s[Kind]) {
+    case 'Object': {
+      const props = Object.fromEntries(Object.entries(s.properties as Record<string, TSchema>).map(([k, p]) => [k, templatedSchema(p)]));
+      return Type.Object(props, options(s));
+    }
+    case 'Array':
+      return Type.Array(templatedSchema(s.items), options(s));
+    case 'Record': {
+      const [pattern, value] = Object.entries(s.patternProperties as Record<string, TSchema>)[0]!;
+      const key = pattern === '^(.*)$' ? Type.String() : Type.String({ pattern });
+      return Type.Record(key, templatedSchema(value), options(s));
+    }
+    case 'Union':
+      // `stp: true | { enabled, priority }`: the mapping's values take references too. A union of
+      // literals stays as it is (its "must be one of" message needs the bare literals).
+      return (s.anyOf as TSchema[]).some((v) => STRUCTURED.has((v as any)[Kind])) ? Type.Union((s.anyOf as TSchema[]).map(inner), options(s)) : schema;
+    default:
+      return schema;
+  }
+}
+
 /** The templated variant of a strict schema (structure kept, every value widened). */
 export function templatedSchema(schema: TSchema): TSchema {
   const s = schema as TSchema & Record<string, any>;
   const optional = s[OptionalKind] === 'Optional';
-  const out = (() => {
-    switch (s[Kind]) {
-      case 'Object': {
-        const props = Object.fromEntries(Object.entries(s.properties as Record<string, TSchema>).map(([k, p]) => [k, templatedSchema(p)]));
-        return withTemplate(Type.Object(props, options(s)), TemplateRef);
-      }
-      case 'Array':
-        return withTemplate(Type.Array(templatedSchema(s.items), options(s)), TemplateRef);
-      case 'Record': {
-        const [pattern, value] = Object.entries(s.patternProperties as Record<string, TSchema>)[0]!;
-        const key = pattern === '^(.*)$' ? Type.String() : Type.String({ pattern });
-        return withTemplate(Type.Record(key, templatedSchema(value), options(s)), TemplateRef);
-      }
-      case 'String':
-        // A string without a pattern already takes any text, references included.
-        return s.pattern === undefined ? Type.String(options(s)) : withTemplate(Type.String({ ...options(s), pattern: s.pattern }), TemplateText);
-      default:
-        // Integer, Number, Boolean, Literal, unions of literals: copied as they are, plus a whole reference.
-        return withTemplate(schema, TemplateRef);
-    }
-  })();
+  const out =
+    s[Kind] !== 'String'
+      ? // Integer, Number, Boolean, literals, mappings, lists: as they are (children templated), or a whole reference.
+        withTemplate(inner(schema), TemplateRef)
+      : s.pattern === undefined
+        ? // A string without a pattern already takes any text, references included.
+          Type.String(options(s))
+        : withTemplate(Type.String({ ...options(s), pattern: s.pattern }), TemplateText);
   return optional ? Type.Optional(out) : out;
 }
 

@@ -26,9 +26,12 @@ export function orderByStage<Op extends OperationBase>(ops: Op[]): Op[] {
  */
 export function withCreatedRemovals(desired: NetworkState, actual: NetworkState, created: ReadonlySet<string>): NetworkState {
   const named = new Set<string>();
+  const actualPeer = new Map((actual.interfaces ?? []).map((i) => [i.name, i.veth?.peer]));
   for (const i of desired.interfaces ?? []) {
     named.add(i.name);
-    if (i.veth?.peer && i.state !== 'absent') named.add(i.veth.peer);
+    // an existing veth may be named without its veth block (nmstate): its peer is the kernel's
+    const peer = i.veth?.peer ?? actualPeer.get(i.name);
+    if (peer && i.state !== 'absent') named.add(peer);
   }
   const actualTypes = new Map((actual.interfaces ?? []).map((i) => [i.name, i.type]));
   const extra: Interface[] = [...created]
@@ -84,11 +87,11 @@ function restoreEntry(i: Interface): Interface {
     if (!cfg) continue;
     out[fam] = {
       ...(cfg.enabled === false ? { enabled: false } : {}),
+      // off is the kernel's default and is not reported: restore it explicitly
+      ...(fam === 'ipv4' ? { forwarding: i.ipv4?.forwarding ?? false } : {}),
       address: (cfg.address ?? []).filter((a) => !isLinkLocal(a.ip)),
     };
   }
-      // off is the kernel's default and is not reported: restore it explicitly
-      ...(fam === 'ipv4' ? { forwarding: i.ipv4?.forwarding ?? false } : {}),
   return out;
 }
 
@@ -119,8 +122,6 @@ export function rollbackDesired(before: NetworkState, now: NetworkState): Networ
   const out: NetworkState = { interfaces, routes: { config: routes } };
   const dns = before['dns-resolver']?.config;
   if (dns && canonicalJson(dns) !== canonicalJson(now['dns-resolver']?.config ?? {})) out['dns-resolver'] = { config: dns };
-  return out;
-}
   const bRules = new Map((before['route-rules']?.config ?? []).map((r) => [canonicalJson(r), r]));
   const nRules = new Map((now['route-rules']?.config ?? []).map((r) => [canonicalJson(r), r]));
   const rules: RouteRule[] = [
@@ -129,3 +130,5 @@ export function rollbackDesired(before: NetworkState, now: NetworkState): Networ
   ];
   if (rules.length) out['route-rules'] = { config: rules };
   if (before.hostname && canonicalJson(before.hostname) !== canonicalJson(now.hostname ?? {})) out.hostname = before.hostname;
+  return out;
+}

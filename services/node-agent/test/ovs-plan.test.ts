@@ -33,7 +33,7 @@ test('read: OVSDB tables become ovs-bridge (ports, bond, tags, datapath, stp) an
     {
       name: 'br0', type: 'ovs-bridge',
       bridge: {
-        options: { datapath: 'netdev', stp: { enabled: true } },
+        options: { datapath: 'netdev', stp: { enabled: true }, rstp: false, 'mcast-snooping-enable': false, 'fail-mode': '' },
         port: [
           { name: 'bond0', 'link-aggregation': { mode: 'balance-slb', port: [{ name: 'va' }, { name: 'vc' }] } },
           { name: 'int0', vlan: { mode: 'access', tag: 10 } },

@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { Runner } from '../exec.ts';
 
 /** Link types whose kernel support is often missing (modules not built in, none loadable). */
-const UNCERTAIN = ['bond', 'vlan', 'dummy', 'macvlan', 'vxlan'] as const;
+const UNCERTAIN = ['bond', 'vlan', 'dummy', 'macvlan', 'mac-vlan', 'mac-vtap', 'macsec', 'vxlan'] as const;
+/** Types that need a lower device, and the `ip link add NAME link BASE ...` arguments that test them. */
+const ON_BASE: Readonly<Record<string, string[]>> = {
+  vlan: ['type', 'vlan', 'id', '10'],
+  macvlan: ['type', 'macvlan', 'mode', 'bridge'],
+  'mac-vlan': ['type', 'macvlan', 'mode', 'bridge'],
+  'mac-vtap': ['type', 'macvtap', 'mode', 'bridge'],
+  macsec: ['type', 'macsec'],
+};
 
 /**
  * Which of the uncertain link types this kernel can create, found by trying: sysfs cannot tell a
@@ -20,11 +28,12 @@ export function createCapabilities(run: Runner) {
       return r.exitCode === 0 ? undefined : r.stderr.trim() || `exit ${r.exitCode}`;
     };
     const del = (n: string) => run('ip', ['link', 'del', n]);
-    if (type === 'vlan' || type === 'macvlan') {
+    const onBase = ON_BASE[type];
+    if (onBase) {
       const baseErr = await add([base, 'type', 'veth', 'peer', 'name', `${base}p`]);
       if (baseErr) return `cannot create a veth to test ${type} on: ${baseErr}`;
       try {
-        const err = await add(type === 'vlan' ? [name, 'link', base, 'type', 'vlan', 'id', '10'] : [name, 'link', base, 'type', 'macvlan', 'mode', 'bridge']);
+        const err = await add([name, 'link', base, ...onBase]);
         if (!err) await del(name);
         return err;
       } finally {

@@ -1,6 +1,8 @@
 import type { Interface, InterfaceType, NetworkState, Route } from '@fleetnet/contracts';
 import { MAIN_TABLE, RouteTypes, normalizeIp } from '@fleetnet/contracts';
 import { bondOptionsOf } from './bond-options.ts';
+import { bridgeOptionsOf, bridgePortOptionsOf } from './bridge-options.ts';
+import { kindSections } from './parse-kinds.ts';
 
 /** The parts of `ip -j -d link`, `ip -j addr` and `ip -j route` output the agent uses. */
 export interface IpLink {
@@ -18,13 +20,13 @@ export interface IpLink {
     info_slave_data?: Record<string, any>;
   };
 }
-export interface IpAddrEntry {
-  ifname: string;
 export interface IpNetconf {
   family: string;
   interface: string;
   forwarding?: boolean | string;
 }
+export interface IpAddrEntry {
+  ifname: string;
   addr_info?: { family: string; local: string; prefixlen: number; scope?: string; dynamic?: boolean }[];
 }
 export interface IpRoute {
@@ -36,16 +38,18 @@ export interface IpRoute {
   protocol?: string;
   metric?: number;
   scope?: string;
-}
-
   prefsrc?: string;
   metrics?: Record<string, number>[];
+}
+
 const KIND_TYPES: Record<string, InterfaceType> = {
   bridge: 'linux-bridge',
   veth: 'veth',
   bond: 'bond',
   vlan: 'vlan',
-  macvlan: 'macvlan',
+  macvlan: 'mac-vlan',
+  macvtap: 'mac-vtap',
+  macsec: 'macsec',
   vxlan: 'vxlan',
   dummy: 'dummy',
   tun: 'tun',
@@ -99,19 +103,19 @@ function routeFromIp(r: IpRoute, family: 4 | 6, lockedCwnd: ReadonlySet<string>)
   if (!dst.includes('/')) dst = `${dst}/${family === 4 ? 32 : 128}`;
   const [ip, prefix] = dst.split('/');
   const route: Route = { destination: `${normalizeIp(ip!)}/${prefix}` };
+  if (dropType) route['route-type'] = dropType;
   if (r.gateway) route['next-hop-address'] = normalizeIp(r.gateway);
   // a route that drops traffic has no device (the kernel shows IPv6 ones on lo)
   if (r.dev && !dropType) route['next-hop-interface'] = r.dev;
   route.metric = r.metric ?? 0;
   route['table-id'] = table;
-  if (dropType) route['route-type'] = dropType;
+  if (r.prefsrc) route.source = normalizeIp(r.prefsrc);
+  const cwnd = r.metrics?.find((m) => m.cwnd !== undefined)?.cwnd;
+  if (cwnd !== undefined && lockedCwnd.has(routeTextKey(r.dst, r.table, r.dev))) route.cwnd = cwnd;
   return route;
 }
 
 /** Pure: the kernel's view (the four JSON reads) as a NetworkState. */
-  if (r.prefsrc) route.source = normalizeIp(r.prefsrc);
-  const cwnd = r.metrics?.find((m) => m.cwnd !== undefined)?.cwnd;
-  if (cwnd !== undefined && lockedCwnd.has(routeTextKey(r.dst, r.table, r.dev))) route.cwnd = cwnd;
 export function parseLinuxState(input: {
   links: IpLink[];
   addrs: IpAddrEntry[];
@@ -142,38 +146,50 @@ export function parseLinuxState(input: {
       dhcp: v4.some((a) => a.dynamic === true),
       address: v4.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen })),
     };
+    // reported only when on: off is the kernel's default and what an unnamed interface has
+    if (forwarding.has(l.ifname)) iface.ipv4.forwarding = true;
     iface.ipv6 = {
       enabled: v6.length > 0,
       dhcp: false,
       address: v6.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen })),
-    // reported only when on: off is the kernel's default and what an unnamed interface has
-    if (forwarding.has(l.ifname)) iface.ipv4.forwarding = true;
     };
     if (l.master) iface.controller = l.master;
     switch (type) {
       case 'linux-bridge': {
         const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'bridge');
         iface.bridge = {
-          options: { stp: { enabled: Number(info.stp_state ?? 0) !== 0 }, 'vlan-filtering': Number(info.vlan_filtering ?? 0) === 1 },
-          port: ports.map((p) => ({ name: p.ifname })),
+          options: bridgeOptionsOf(info),
+          port: ports.map((p) => ({ name: p.ifname, ...bridgePortOptionsOf(p.linkinfo?.info_slave_data ?? {}) })),
         };
         break;
       }
       case 'bond': {
         const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'bond');
         const options = bondOptionsOf(info);
-        iface['link-aggregation'] = { mode: info.mode ?? 'balance-rr', port: ports.map((p) => p.ifname), ...(Object.keys(options).length ? { options } : {}) };
+        const portsConfig = ports.map((p) => ({
+          name: p.ifname,
+          'queue-id': Number(p.linkinfo?.info_slave_data?.queue_id ?? 0),
+          ...(p.linkinfo?.info_slave_data?.prio !== undefined ? { priority: Number(p.linkinfo.info_slave_data.prio) } : {}),
+        }));
+        iface['link-aggregation'] = {
+          mode: info.mode ?? 'balance-rr',
+          port: ports.map((p) => p.ifname),
+          ...(portsConfig.length ? { 'ports-config': portsConfig } : {}),
+          ...(Object.keys(options).length ? { options } : {}),
+        };
         break;
       }
       case 'vlan':
-        if (l.link) iface.vlan = { 'base-iface': l.link, id: Number(info.id) };
+        if (l.link) iface.vlan = { 'base-iface': l.link, id: Number(info.id), protocol: String(info.protocol ?? '802.1Q').toLowerCase() === '802.1ad' ? '802.1ad' : '802.1q' };
         break;
       case 'veth':
         // The peer is named only when it is in this namespace.
         if (l.link) iface.veth = { peer: l.link };
         break;
-      case 'macvlan':
-        if (l.link) iface.macvlan = { 'base-iface': l.link, mode: info.mode ?? 'vepa' };
+      case 'mac-vlan':
+      case 'mac-vtap':
+      case 'macsec':
+        Object.assign(iface, kindSections(type, l.link ?? undefined, info));
         break;
       case 'vxlan': {
         const vx: NonNullable<Interface['vxlan']> = { id: Number(info.id) };

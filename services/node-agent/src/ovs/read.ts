@@ -1,17 +1,33 @@
-import type { BridgePort, Interface, NetworkState, OvsBondMode, PortVlan } from '@fleetnet/contracts';
+import type { BridgePort, Interface, NetworkState, OvsBondMode, PortVlan, TrunkTag } from '@fleetnet/contracts';
 import { OvsBondModes } from '@fleetnet/contracts';
-import { optional, rows, setOf, type OvsdbTable, type OvsRow } from './ovsdb.ts';
+import { mapOf, optional, rows, setOf, type OvsdbTable, type OvsRow } from './ovsdb.ts';
 import type { Vsctl } from './vsctl.ts';
 
 
-const BRIDGE_COLUMNS = ['_uuid', 'name', 'ports', 'datapath_type', 'stp_enable'];
+const BRIDGE_COLUMNS = ['_uuid', 'name', 'ports', 'datapath_type', 'stp_enable', 'rstp_enable', 'mcast_snooping_enable', 'fail_mode'];
 const PORT_COLUMNS = ['_uuid', 'name', 'interfaces', 'tag', 'trunks', 'vlan_mode', 'bond_mode'];
-const INTERFACE_COLUMNS = ['_uuid', 'name', 'type', 'error'];
+const INTERFACE_COLUMNS = ['_uuid', 'name', 'type', 'error', 'options'];
+const GLOBAL_COLUMNS = ['external_ids', 'other_config'];
 
 export interface OvsTables {
   bridge: OvsdbTable;
   port: OvsdbTable;
   interface: OvsdbTable;
+  /** the Open_vSwitch row (absent in tables read by older callers) */
+  global?: OvsdbTable;
+}
+
+/** Sorted VLAN ids as trunk tags, runs of three or more as an id-range. */
+function trunkTagsOf(ids: number[]): TrunkTag[] {
+  const out: TrunkTag[] = [];
+  for (let i = 0; i < ids.length;) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1) j++;
+    if (j - i >= 2) out.push({ 'id-range': { min: ids[i]!, max: ids[j]! } });
+    else for (let k = i; k <= j; k++) out.push({ id: ids[k]! });
+    i = j + 1;
+  }
+  return out;
 }
 
 /** OVS's own rule: without vlan_mode a port is an access port when it has a tag, else a trunk. */
@@ -19,7 +35,7 @@ function portVlan(p: OvsRow): PortVlan | undefined {
   const tag = optional<number>(p.tag);
   const trunks = (setOf(p.trunks) as number[]).slice().sort((a, b) => a - b);
   const mode = optional<string>(p.vlan_mode) ?? (tag !== undefined ? 'access' : 'trunk');
-  const trunkTags = trunks.map((id) => ({ id }));
+  const trunkTags = trunkTagsOf(trunks);
   switch (mode) {
     case 'access':
       return tag !== undefined ? { mode: 'access', tag } : undefined;
@@ -68,18 +84,35 @@ export function ovsStateFromTables(t: OvsTables): NetworkState {
         };
       } else if (members[0] && members[0].type === 'internal') {
         internals.push({ name: String(members[0].name), type: 'ovs-interface', controller: brName });
+      } else if (members[0] && members[0].type === 'patch') {
+        // a patch port has no netdev: OVS is the only place it exists
+        const peer = mapOf(members[0].options).peer;
+        internals.push({ name: String(members[0].name), type: 'ovs-interface', state: 'up', controller: brName, ...(peer ? { patch: { peer } } : {}) });
       }
       brPorts.push(entry);
     }
     brPorts.sort((a, b) => a.name.localeCompare(b.name));
     const datapath = String(br.datapath_type ?? '') === 'netdev' ? 'netdev' : 'system';
+    const failMode = optional<string>(br.fail_mode) ?? '';
     out.push({
       name: brName,
       type: 'ovs-bridge',
-      bridge: { options: { datapath, stp: { enabled: br.stp_enable === true } }, port: brPorts },
+      bridge: {
+        options: {
+          datapath,
+          stp: { enabled: br.stp_enable === true },
+          rstp: br.rstp_enable === true,
+          'mcast-snooping-enable': br.mcast_snooping_enable === true,
+          'fail-mode': failMode === 'standalone' || failMode === 'secure' ? failMode : '',
+        },
+        port: brPorts,
+      },
     });
   }
-  return { interfaces: [...out, ...internals.sort((a, b) => a.name.localeCompare(b.name))] };
+  const state: NetworkState = { interfaces: [...out, ...internals.sort((a, b) => a.name.localeCompare(b.name))] };
+  const g = t.global ? rows(t.global)[0] : undefined;
+  if (g) state['ovs-db'] = { external_ids: mapOf(g.external_ids), other_config: mapOf(g.other_config) };
+  return state;
 }
 
 /** Interfaces OVS reports an error for (e.g. "could not open network device"), by name. */
@@ -99,13 +132,14 @@ export async function listOvsTables(vsctl: Vsctl): Promise<OvsTables | undefined
     '--', `--columns=${BRIDGE_COLUMNS.join(',')}`, 'list', 'Bridge',
     '--', `--columns=${PORT_COLUMNS.join(',')}`, 'list', 'Port',
     '--', `--columns=${INTERFACE_COLUMNS.join(',')}`, 'list', 'Interface',
+    '--', `--columns=${GLOBAL_COLUMNS.join(',')}`, 'list', 'Open_vSwitch',
   ], { timeoutS: 10, quiet: true });
   if (r.unavailable) return undefined;
   if (r.exitCode !== 0) throw new Error(`${r.argv.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
   const tables = r.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as OvsdbTable);
-  const [bridge, port, iface] = tables;
-  if (!bridge || !port || !iface) throw new Error(`ovs-vsctl printed ${tables.length} tables, expected 3`);
-  return { bridge, port, interface: iface };
+  const [bridge, port, iface, global] = tables;
+  if (!bridge || !port || !iface || !global) throw new Error(`ovs-vsctl printed ${tables.length} tables, expected 4`);
+  return { bridge, port, interface: iface, global };
 }
 
 /** No OVS (not installed, not running) reads as no bridges. */

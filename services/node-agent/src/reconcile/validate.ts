@@ -1,5 +1,5 @@
 import type { Nic, NetworkState } from '@fleetnet/contracts';
-import { resolveNicMatches, validateNetworkState } from '@fleetnet/contracts';
+import { canonicalState, resolveNicMatches, validateNetworkState } from '@fleetnet/contracts';
 import type { PlanError } from '../backend.ts';
 
 export class InvalidDesiredState extends Error {
@@ -18,9 +18,11 @@ export type Checked =
  * Step one of plan and apply, done once: the schema's checks, then interfaces selected by hardware
  * identity (`fleetnet.io/match`) become this host's real NICs (read only when something is matched).
  */
-export function validateAndResolve(desired: NetworkState, readNics: () => Nic[]): Checked {
-  const v = validateNetworkState(desired);
+export function validateAndResolve(document: NetworkState, readNics: () => Nic[]): Checked {
+  const v = validateNetworkState(document);
   if (!v.ok) return { ok: false, invalid: true, errors: v.errors };
+  // From here on one spelling of each nmstate alias (ports/port, macvlan/mac-vlan, stp: true...).
+  const desired = canonicalState(document);
   if (!(desired.interfaces ?? []).some((i) => i['fleetnet.io/match'])) return { ok: true, desired };
   const resolved = resolveNicMatches(desired, readNics());
   if (resolved.errors.length) return { ok: false, invalid: false, errors: resolved.errors };

@@ -15,6 +15,8 @@ export interface LinkKind {
   required?: { field: keyof Interface & string; message: string };
   /** `ip` lines that change an existing link of this kind in place (before its ports and addresses) */
   configureInPlace?(d: Interface, a: Interface): string[];
+  /** `ip` lines for its ports' own settings, run once they are its ports (`a`: undefined when new) */
+  portSettings?(d: Interface, a: Interface | undefined): string[];
   /** the links enslaved to it: what `d` wants (undefined: leave them), what `a` has */
   ports?: {
     wanted(d: Interface): string[] | undefined;

@@ -3,7 +3,8 @@ import { bond } from './bond.ts';
 import { linuxBridge } from './bridge.ts';
 import type { LinkKind } from './kind.ts';
 import { dummy } from './dummy.ts';
-import { macvlan } from './macvlan.ts';
+import { macVlan, macVtap } from './mac-vlan.ts';
+import { macsec } from './macsec.ts';
 import { veth } from './veth.ts';
 import { vlan } from './vlan.ts';
 import { vxlan } from './vxlan.ts';
@@ -14,7 +15,9 @@ export const LINK_KINDS: Readonly<Record<LinuxCreatableType, LinkKind>> = {
   bond,
   vlan,
   'linux-bridge': linuxBridge,
-  macvlan,
+  'mac-vlan': macVlan,
+  'mac-vtap': macVtap,
+  macsec,
   vxlan,
   dummy,
 };

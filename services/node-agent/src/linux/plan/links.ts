@@ -15,6 +15,9 @@ export interface LinkDecisions {
   errors: PlanError[];
 }
 
+/** Links `ip link del` cannot or must not delete. */
+const NOT_REMOVABLE: ReadonlySet<string> = new Set(['ethernet', 'loopback']);
+
 const hasLinuxProps = (d: Interface) =>
   d.mtu !== undefined || d['mac-address'] !== undefined || d.ipv4 !== undefined || d.ipv6 !== undefined || d.state !== undefined;
 
@@ -27,13 +30,16 @@ export function decideLinks(v: PlanView): LinkDecisions {
     const a = v.actualByName.get(d.name);
     const inKernel = v.kernel.has(d.name);
     if (d.state === 'absent') {
-      if (!a) continue;
-      if (a.type && LINUX_CREATABLE.has(a.type)) remove.add(d.name);
-      else if (!a.type || !OVS_TYPES.has(a.type)) {
-        errors.push({ path: at(d.name, 'state'), message: `cannot remove ${a.type ?? 'unknown'} interface "${d.name}": only interfaces fleetnet can create (${[...LINUX_CREATABLE].join(', ')}) may be absent` });
+      if (!a || (a.type && OVS_TYPES.has(a.type))) continue;
+      // Any link removes by name, even of a type fleetnet cannot create (hsr, ipvlan, ...); a NIC cannot be deleted.
+      if (inKernel && !NOT_REMOVABLE.has(a.type ?? '')) remove.add(d.name);
+      else {
+        errors.push({ path: at(d.name, 'state'), message: `cannot remove ${a.type ?? 'unknown'} interface "${d.name}": it is hardware, not a link the kernel can delete (use state: down)` });
       }
       continue;
     }
+    // an OVS patch port has no netdev: Open vSwitch is all there is to it
+    if (d.patch || a?.patch) continue;
     const type = d.type ?? a?.type;
     if (!a || (!inKernel && type !== undefined && !OVS_TYPES.has(type) && type !== 'ethernet')) {
       if (!type) {

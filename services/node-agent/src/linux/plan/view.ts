@@ -1,4 +1,5 @@
 import type { Interface, NetworkState } from '@fleetnet/contracts';
+import { canonicalInterface } from '@fleetnet/contracts';
 import type { PlanContext } from '../../backend.ts';
 
 /** The inputs every step of the linux planner looks things up in, built once per plan. */
@@ -16,8 +17,9 @@ export interface PlanView {
 }
 
 export function planView(desired: NetworkState, actual: NetworkState, ctx: PlanContext): PlanView {
-  const actualByName = new Map((actual.interfaces ?? []).map((i) => [i.name, i]));
-  const desiredList = desired.interfaces ?? [];
+  // nmstate's alternative spellings (ports, macvlan, stp: true...) are planned in one spelling.
+  const actualByName = new Map((actual.interfaces ?? []).map((i) => [i.name, canonicalInterface(i)]));
+  const desiredList = (desired.interfaces ?? []).map(canonicalInterface);
   const index = new Map(desiredList.map((d, i) => [d.name, i]));
   return {
     desired,

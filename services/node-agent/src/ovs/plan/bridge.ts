@@ -1,26 +1,38 @@
 import type { Interface } from '@fleetnet/contracts';
+import { stpOf } from '@fleetnet/contracts';
 import { op, type OvsOp } from './op.ts';
 
-/** A new bridge with its datapath and STP, or the options an existing one (`ab`) changes. */
-export function bridgeOps(d: Interface, ab: Interface | undefined): OvsOp[] {
-  const opts = d.bridge?.options;
-  if (!ab) {
-    const ops = [op(d.name, `create ovs-bridge ${d.name}`, ['--may-exist', 'add-br', d.name])];
-    const cols = [
-      ...(opts?.datapath ? [`datapath_type=${opts.datapath}`] : []),
-      ...(opts?.stp?.enabled ? ['stp_enable=true'] : []),
-    ];
-    if (cols.length) ops.push(op(d.name, `bridge ${d.name}: ${cols.join(' ')}`, ['set', 'bridge', d.name, ...cols]));
-    return ops;
+type Options = NonNullable<NonNullable<Interface['bridge']>['options']>;
+
+/** Bridge columns by nmstate's option names (booleans; OVS reads a missing one as false). */
+const BOOL_COLUMNS = [
+  { get: (o: Options) => stpOf(o)?.enabled, column: 'stp_enable' },
+  { get: (o: Options) => o.rstp, column: 'rstp_enable' },
+  { get: (o: Options) => o['mcast-snooping-enable'], column: 'mcast_snooping_enable' },
+] as const;
+
+/** The `set bridge` columns and the fail-mode operation for what `want` names and `have` lacks (all named ones when new). */
+function optionOps(name: string, want: Options | undefined, have: Options | undefined, isNew: boolean): OvsOp[] {
+  if (!want) return [];
+  const cols: string[] = [];
+  if (want.datapath && want.datapath !== (have?.datapath ?? 'system')) cols.push(`datapath_type=${want.datapath}`);
+  for (const c of BOOL_COLUMNS) {
+    const v = c.get(want);
+    if (v === undefined || (isNew ? !v : v === (have ? c.get(have) ?? false : false))) continue;
+    cols.push(`${c.column}=${v}`);
   }
-  const ops: OvsOp[] = [];
-  const have = ab.bridge?.options;
-  if (opts?.datapath && opts.datapath !== (have?.datapath ?? 'system')) {
-    ops.push(op(d.name, `bridge ${d.name}: datapath ${have?.datapath ?? 'system'} -> ${opts.datapath}`, ['set', 'bridge', d.name, `datapath_type=${opts.datapath}`]));
-  }
-  const stp = opts?.stp?.enabled;
-  if (stp !== undefined && stp !== (have?.stp?.enabled ?? false)) {
-    ops.push(op(d.name, `bridge ${d.name}: stp ${stp ? 'on' : 'off'}`, ['set', 'bridge', d.name, `stp_enable=${stp}`]));
+  const ops = cols.length ? [op(name, `bridge ${name}: ${cols.join(' ')}`, ['set', 'bridge', name, ...cols])] : [];
+  const fail = want['fail-mode'];
+  if (fail !== undefined && fail !== (have?.['fail-mode'] ?? '')) {
+    // "" is nmstate's "OVS's default": no fail_mode on the row
+    ops.push(fail ? op(name, `bridge ${name}: fail-mode ${fail}`, ['set-fail-mode', name, fail]) : op(name, `bridge ${name}: default fail-mode`, ['del-fail-mode', name]));
   }
   return ops;
+}
+
+/** A new bridge with its options, or the options an existing one (`ab`) changes. */
+export function bridgeOps(d: Interface, ab: Interface | undefined): OvsOp[] {
+  const opts = d.bridge?.options;
+  if (!ab) return [op(d.name, `create ovs-bridge ${d.name}`, ['--may-exist', 'add-br', d.name]), ...optionOps(d.name, opts, undefined, true)];
+  return optionOps(d.name, opts, ab.bridge?.options, false);
 }

@@ -3,6 +3,7 @@ import { LINUX_CREATABLE, OVS_TYPES } from '@fleetnet/contracts';
 import type { BackendPlan, PlanContext, PlanError } from '../../backend.ts';
 import { bridgeOps } from './bridge.ts';
 import type { OvsOp } from './op.ts';
+import { ovsDbOps } from './ovs-db.ts';
 import { bridgePortOps } from './ports.ts';
 import { decideRemovals } from './removals.ts';
 import { ovsView, type OvsView } from './view.ts';
@@ -49,5 +50,5 @@ export function planOvs(desired: NetworkState, actual: NetworkState, ctx: PlanCo
     creates.push(...ports.ops);
     errors.push(...ports.errors);
   });
-  return { operations: errors.length ? [] : [...rm.operations(), ...creates], errors };
+  return { operations: errors.length ? [] : [...rm.operations(), ...creates, ...ovsDbOps(desired, actual)], errors };
 }

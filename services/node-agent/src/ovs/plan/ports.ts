@@ -38,8 +38,11 @@ function portOps(p: BridgePort, d: Interface, ab: Interface | undefined, v: OvsV
       ['--may-exist', 'add-bond', d.name, p.name, ...members, `bond_mode=${bond.mode}`, ...vlanColumns(p.vlan)])];
   }
   const internal = v.internal.has(p.name);
+  const peer = v.patches.get(p.name);
+  const patchOp = () => op(p.name, `port ${p.name}: patch to ${peer}`, ['set', 'interface', p.name, 'type=patch', `options:peer=${peer}`]);
   if (ap && !ap['link-aggregation']) {
     const ops = p.vlan ? vlanChange(p.name, p.vlan, ap.vlan) : [];
+    if (peer && v.aByName.get(p.name)?.patch?.peer !== peer) ops.push(patchOp());
     if (internal && v.aByName.get(p.name)?.type !== 'ovs-interface') {
       ops.push(op(p.name, `port ${p.name}: make internal`, ['set', 'interface', p.name, 'type=internal']));
     }
@@ -50,6 +53,7 @@ function portOps(p: BridgePort, d: Interface, ab: Interface | undefined, v: OvsV
   const ops = [op(p.name, `add ${internal ? 'internal port' : 'port'} ${p.name} to ${d.name}${p.vlan ? ` (vlan ${showVlan(p.vlan)})` : ''}`,
     ['--may-exist', 'add-port', d.name, p.name, ...vlanColumns(p.vlan)])];
   if (internal) ops.push(op(p.name, `port ${p.name}: type internal`, ['set', 'interface', p.name, 'type=internal']));
+  if (peer) ops.push(patchOp());
   return ops;
 }
 

@@ -17,6 +17,8 @@ export interface OvsView {
   dBridges: Interface[];
   /** desired internal ports */
   internal: ReadonlySet<string>;
+  /** desired patch ports -> their peer */
+  patches: ReadonlyMap<string, string>;
   location: ReadonlyMap<string, Location>;
   isOvs(name: string): boolean;
 }
@@ -39,7 +41,8 @@ export function ovsView(desired: NetworkState, actual: NetworkState): OvsView {
     aByName,
     aBridges,
     dBridges: present.filter((i) => i.type === 'ovs-bridge'),
-    internal: new Set(present.filter((i) => i.type === 'ovs-interface').map((i) => i.name)),
+    internal: new Set(present.filter((i) => i.type === 'ovs-interface' && !i.patch).map((i) => i.name)),
+    patches: new Map(present.filter((i) => i.type === 'ovs-interface' && i.patch).map((i) => [i.name, i.patch!.peer])),
     location,
     isOvs: (name) => OVS_TYPES.has(aByName.get(name)?.type ?? ''),
   };

@@ -1,16 +1,21 @@
 import type { PortVlan } from '@fleetnet/contracts';
+import { showPortVlan } from '@fleetnet/contracts';
 import { op, type OvsOp } from './op.ts';
 
-export const showVlan = (v: PortVlan | undefined) =>
-  v
-    ? `${v.mode ?? 'access'}:${v.tag ?? ''}:${(v['trunk-tags'] ?? []).map((t) => t.id).sort((a, b) => a - b).join(',')}`
-    : 'none';
+export const showVlan = (v: PortVlan | undefined) => showPortVlan(v) ?? 'none';
+
+/** OVS's trunks column is a set of ids: ranges are spelled out. */
+const trunkIds = (v: PortVlan) =>
+  [...new Set((v['trunk-tags'] ?? []).flatMap((t) => {
+    const [lo, hi] = t.id !== undefined ? [t.id, t.id] : [t['id-range']!.min, t['id-range']!.max];
+    return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+  }))].sort((a, b) => a - b);
 
 /** Port columns that give a new port its VLAN configuration (set in the same add-port/add-bond command). */
 export function vlanColumns(v: PortVlan | undefined): string[] {
   if (!v) return [];
   if ((v.mode ?? 'access') === 'access') return v.tag !== undefined ? [`tag=${v.tag}`] : [];
-  const trunks = (v['trunk-tags'] ?? []).map((t) => t.id).sort((a, b) => a - b).join(',');
+  const trunks = trunkIds(v).join(',');
   return v.tag !== undefined
     ? ['vlan_mode=native-untagged', `tag=${v.tag}`, `trunks=${trunks}`]
     : ['vlan_mode=trunk', `trunks=${trunks}`];

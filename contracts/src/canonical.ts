@@ -1,0 +1,53 @@
+import { LINUX_CREATABLE, type Interface, type NetworkState, type Stp } from './state.ts';
+
+/**
+ * nmstate accepts several spellings of one thing (`ports` and `port`, `stp: true` and
+ * `stp: {enabled: true}`, `group-fwd-mask`, and fleetnet's older `macvlan`). The agent plans and
+ * compares one spelling: this turns a valid document into it. Pure; the input is not changed.
+ */
+export function canonicalInterface(i: Interface): Interface {
+  const out: Interface = { ...i };
+  if (out.type === 'macvlan') out.type = 'mac-vlan';
+  // `macvlan` stays beside it so that errors can name the key the document used
+  if (out.macvlan) out['mac-vlan'] ??= out.macvlan;
+  for (const k of ['mac-vlan', 'mac-vtap'] as const) {
+    const m = out[k];
+    if (m?.['accept-all-mac'] !== undefined) {
+      const { 'accept-all-mac': accept, ...rest } = m;
+      out[k] = { ...rest, promiscuous: rest.promiscuous ?? accept };
+    }
+  }
+  const la = out['link-aggregation'];
+  if (la?.ports) {
+    const { ports, ...rest } = la;
+    out['link-aggregation'] = { ...rest, port: rest.port ?? ports };
+  }
+  const o = out.bridge?.options;
+  if (o && (typeof o.stp === 'boolean' || o['group-fwd-mask'] !== undefined)) {
+    const { 'group-fwd-mask': fwd, ...rest } = o;
+    const options = { ...rest, stp: stpOf(o) };
+    if (options.stp === undefined) delete options.stp;
+    if (fwd !== undefined) options['group-forward-mask'] ??= fwd;
+    out.bridge = { ...out.bridge, options };
+  }
+  return out;
+}
+
+/**
+ * A desired document in one spelling. Also nmstate's rule that `state: down` on a virtual interface
+ * means it is gone (NetworkManager deletes a software link it deactivates): a typed virtual interface
+ * that is down becomes absent. Only for documents: an actual state's down links stay down links.
+ */
+export function canonicalState(s: NetworkState): NetworkState {
+  return s.interfaces ? { ...s, interfaces: s.interfaces.map((i) => downMeansAbsent(canonicalInterface(i))) } : s;
+}
+
+function downMeansAbsent(i: Interface): Interface {
+  return i.state === 'down' && i.type !== undefined && LINUX_CREATABLE.has(i.type) ? { name: i.name, type: i.type, state: 'absent' } : i;
+}
+
+/** A bridge's STP settings whichever way they were spelled. */
+export function stpOf(options: { stp?: boolean | Stp } | undefined): Stp | undefined {
+  const stp = options?.stp;
+  return typeof stp === 'boolean' ? { enabled: stp } : stp;
+}
