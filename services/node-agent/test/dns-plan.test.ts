@@ -6,8 +6,8 @@ import { parseResolvConf, renderResolvConf } from '../src/dns/resolv-conf.ts';
 const actual = { 'dns-resolver': { config: { server: ['10.0.0.1', '10.0.0.2'], search: ['a.example'] } } };
 
 test('parse: nameservers in order, last search/domain wins, comments ignored', () => {
-  assert.equal(parseResolvConf('# x\nsearch a b\nnameserver 1.1.1.1 # main\ndomain c\nnameserver 2001:db8::1\noptions ndots:2\n'), { server: ['1.1.1.1', '2001:db8::1'], search: ['c'] });
-  assert.equal(parseResolvConf(''), { server: [], search: [] });
+  assert.equal(parseResolvConf('# x\nsearch a b\nnameserver 1.1.1.1 # main\ndomain c\nnameserver 2001:db8::1\noptions ndots:2\n'), { server: ['1.1.1.1', '2001:db8::1'], search: ['c'], options: ['ndots:2'] });
+  assert.equal(parseResolvConf(''), { server: [], search: [], options: [] });
 });
 
 test('render: replaced in place, domain dropped when search is set, other lines kept', () => {

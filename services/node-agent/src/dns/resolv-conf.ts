@@ -4,16 +4,18 @@ import type { DnsConfig } from '@fleetnet/contracts';
  * resolv.conf as text: `nameserver` lines in order, the search list (the last `search`/`domain`
  * line wins, as in the resolver), every other line (options, comments, sortlist) kept verbatim.
  */
-export function parseResolvConf(text: string): { server: string[]; search: string[] } {
+export function parseResolvConf(text: string): { server: string[]; search: string[]; options: string[] } {
   const server: string[] = [];
   let search: string[] = [];
+  const options: string[] = [];
   for (const raw of text.split('\n')) {
     const [key, ...args] = raw.replace(/[#;].*$/, '').trim().split(/\s+/);
     if (key === 'nameserver' && args[0]) server.push(args[0]);
     else if (key === 'search') search = args.filter(Boolean);
     else if (key === 'domain' && args[0]) search = [args[0]];
+    else if (key === 'options') options.push(...args.filter(Boolean));
   }
-  return { server, search };
+  return { server, search, options };
 }
 
 const keyOf = (line: string) => line.trim().split(/\s+/)[0];
@@ -27,9 +29,11 @@ export function renderResolvConf(current: string, config: DnsConfig): string {
   const replace = new Set<string>();
   if (config.server) replace.add('nameserver');
   if (config.search) replace.add('search').add('domain');
+  if (config.options) replace.add('options');
   const fresh = [
     ...(config.search?.length ? [`search ${config.search.join(' ')}`] : []),
     ...(config.server ?? []).map((s) => `nameserver ${s}`),
+    ...(config.options?.length ? [`options ${config.options.join(' ')}`] : []),
   ];
   const lines = current === '' ? [] : current.replace(/\n$/, '').split('\n');
   const out: string[] = [];
