@@ -127,6 +127,15 @@ test('the rendered state is validated strictly: a label that is not a number whe
   assert.equal(long.map((e) => e.path), ['spec.desiredState.interfaces[1].name'], 'stor-a-very-long-rack is longer than 15 characters');
 });
 
+test('a reference inside a mapping that is one variant of a union (stp: true | { enabled })', () => {
+  const p = { desiredState: { interfaces: [{ name: 'br0', type: 'linux-bridge', state: 'up', bridge: { options: { stp: { enabled: '{{ host.labels.stp }}' } } } }] } };
+  assert.ok(validatePolicy({ ...POLICY, spec: p }).ok);
+  const r = renderPolicy({ policy: p, host: { name: 'h', labels: { stp: 'false' } } });
+  assert.equal(r.ok && r.state.interfaces?.[0]?.bridge?.options?.stp, { enabled: false });
+  const [e] = errorsOf({ policy: p, host: { name: 'h', labels: { stp: 'maybe' } } });
+  assert.equal([e!.path, e!.message], ['desiredState.interfaces[0].bridge.options.stp.enabled', 'must be true or false, got the string "maybe"']);
+});
+
 test('literal values are never converted: mtu: "9000" written as text stays an error', () => {
   const literal = { capture: {}, desiredState: { interfaces: [{ name: 'eth1', mtu: '9000' }] } };
   const [e] = errorsOf({ policy: literal });
