@@ -55,6 +55,7 @@ export function compareBridgeOptions(add: AddResult, p: string, d: Interface, a:
  * what `d` names is compared. `d` and `a` are canonical (canonical.ts).
  */
 export function compareKinds(add: AddResult, p: string, d: Interface, a: Interface, actualByName: ReadonlyMap<string, Interface>) {
+  if (d.description !== undefined) add(`${p}.description`, 'description', d.description, a.description ?? '');
   if (d.vlan?.protocol) add(`${p}.vlan.protocol`, 'vlan_protocol', d.vlan.protocol, a.vlan?.protocol ?? '802.1q');
 
   for (const c of d['link-aggregation']?.['ports-config'] ?? []) {

@@ -42,6 +42,9 @@ export function portVlanErrors(v: PortVlan, at: Seg): ValidationError[] {
 /** Rules of the kind-specific sections: aliases that must agree, options that belong to one kind. */
 export function kindErrors(iface: Interface, here: Seg): ValidationError[] {
   const out: ValidationError[] = [];
+  if (iface.description !== undefined && /["\\\n\r]/.test(iface.description)) {
+    out.push(error([...here, 'description'], 'the kernel keeps it as the interface alias: no double quotes, backslashes or line breaks'));
+  }
   const la = iface['link-aggregation'];
   if (la?.port && la.ports) out.push(error([...here, 'link-aggregation', 'ports'], 'give port or ports (the same list), not both'));
   const ports = new Set(la?.port ?? la?.ports ?? []);

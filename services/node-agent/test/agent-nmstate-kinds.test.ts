@@ -93,6 +93,19 @@ test('stp as a plain boolean and group-fwd-mask (nmstate\'s other spellings) mea
   assert.equal(p.operations, []);
 });
 
+test('description is the kernel\'s interface alias; copy-mac-from gives the bridge its port\'s MAC', async () => {
+  const doc = bridgeWithOptions(4, 200);
+  const br = doc.interfaces!.find((i) => i.name === 'lbr0')!;
+  Object.assign(br, { description: 'uplink bridge: rack 7', 'copy-mac-from': 'p0' });
+  const r = await t.agent.apply(doc, noProbe);
+  assert.is(r.phase, 'Applied', r.error?.message);
+  assert.ok(r.comparison.inSync, JSON.stringify(r.comparison.results.filter((x) => !x.inSync)));
+  const l = link(ns, 'lbr0');
+  assert.is(l.ifalias, 'uplink bridge: rack 7');
+  assert.is(l.address, link(ns, 'p0').address);
+  assert.ok(r.comparison.results.some((x) => x.path === 'interfaces[lbr0].description' && x.inSync));
+});
+
 // fleetnet removes what it created once no document names it: every document keeps the bridge.
 const keep = () => bridgeWithOptions(4, 200).interfaces!;
 const base = { name: 'mvb0', type: 'veth', state: 'up', veth: { peer: 'mvb0x' } } as const;

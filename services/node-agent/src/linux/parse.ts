@@ -12,6 +12,7 @@ export interface IpLink {
   mtu?: number;
   master?: string;
   address?: string;
+  ifalias?: string;
   link_type?: string;
   linkinfo?: {
     info_kind?: string;
@@ -140,7 +141,10 @@ export function parseLinuxState(input: {
       state: l.flags?.includes('UP') ? 'up' : 'down',
     };
     if (l.mtu !== undefined) iface.mtu = l.mtu;
-    if (l.address && type !== 'loopback' && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(l.address)) iface['mac-address'] = l.address.toLowerCase();
+    // A bond gives its ports its own MAC; the port's own is the one it gets back on leaving (and the
+    // one a rollback must restore, or a port would keep another's MAC for good).
+    const mac = l.linkinfo?.info_slave_kind === 'bond' ? l.linkinfo.info_slave_data?.perm_hwaddr ?? l.address : l.address;
+    if (mac && type !== 'loopback' && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac)) iface['mac-address'] = mac.toLowerCase();
     iface.ipv4 = {
       enabled: v4.length > 0,
       dhcp: v4.some((a) => a.dynamic === true),
@@ -154,6 +158,7 @@ export function parseLinuxState(input: {
       address: v6.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen })),
     };
     if (l.master) iface.controller = l.master;
+    if (l.ifalias) iface.description = l.ifalias;
     switch (type) {
       case 'linux-bridge': {
         const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'bridge');

@@ -48,6 +48,11 @@ export function planSriov(desired: NetworkState, actual: NetworkState, hardware:
     const as = aByName.get(pf)?.ethernet?.['sr-iov'];
     const have = as?.['total-vfs'] ?? 0;
     const recreate = have !== want;
+    // before the VF count: the kernel binds new VFs to their driver (or not) as they are created
+    const autoprobe = ds['drivers-autoprobe'];
+    if (autoprobe !== undefined && autoprobe !== as?.['drivers-autoprobe']) {
+      operations.push(write(pf, `${pf}: drivers autoprobe ${onOff(autoprobe)}`, join(dev, 'sriov_drivers_autoprobe'), autoprobe ? '1' : '0'));
+    }
     if (recreate) {
       if (have > 0) operations.push(write(pf, `${pf}: disable its ${have} VFs (the kernel refuses a direct ${have} -> ${want})`, join(dev, 'sriov_numvfs'), '0'));
       if (want > 0) operations.push(write(pf, `${pf}: enable ${want} VFs`, join(dev, 'sriov_numvfs'), String(want)));

@@ -91,9 +91,11 @@ export function readSriov(root: string, linkInfo: Map<string, VfLinkInfo> = new 
         .filter((x): x is string => x !== undefined)
         .map(Number)
         .sort((a, b) => a - b);
+      const autoprobe = readInt(join(dev, 'sriov_drivers_autoprobe'));
       iface.ethernet = {
         'sr-iov': {
           'total-vfs': nic.sriovNumVfs ?? ids.length,
+          ...(autoprobe !== undefined ? { 'drivers-autoprobe': autoprobe !== 0 } : {}),
           vfs: ids.map((id) => readVf(dev, id, linkInfo.get(nic.name))),
         },
       };

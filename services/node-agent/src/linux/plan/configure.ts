@@ -42,8 +42,11 @@ export function configureOps(d: Interface, v: PlanView, inp: ConfigureInputs): L
   if (kind?.portSettings) ops.push(...kind.portSettings(d, a).map((line) => op('linux-configure', n, line)));
   const released = inp.releasedByBond.has(n);
   if (d.mtu !== undefined && (released || d.mtu !== a?.mtu)) ops.push(op('linux-configure', n, `link set ${n} mtu ${d.mtu}`));
-  const mac = d['mac-address']?.toLowerCase();
+  // copy-mac-from: the source's MAC as read (a bond port's is its own permanent one, as nmstate takes it)
+  const mac = (d['mac-address'] ?? (d['copy-mac-from'] ? v.actualByName.get(d['copy-mac-from'])?.['mac-address'] : undefined))?.toLowerCase();
   if (mac && mac !== a?.['mac-address']?.toLowerCase()) ops.push(op('linux-configure', n, `link set ${n} address ${mac}`));
+  // the description is the kernel's interface alias (validation keeps quotes and line breaks out of it)
+  if (d.description !== undefined && d.description !== (a?.description ?? '')) ops.push(op('linux-configure', n, `link set ${n} alias "${d.description}"`));
   ops.push(...addressOps(d, a, inp.addressLoss));
   const state = d.state ?? (isFresh ? 'up' : undefined);
   if ((state === 'up' || state === 'down') && (released || state !== a?.state)) ops.push(op('linux-configure', n, `link set ${n} ${state}`));
