@@ -3,6 +3,8 @@ import type { Client } from './client.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
 export type ListMethod = 'hosts.list' | 'policies.list' | 'rollouts.list';
+/** a list request without its paging fields, which listAll fills in */
+export type ListBody<M extends ListMethod> = Omit<ApiRequest<M>, 'limit' | 'continue'>;
 
 /** kubectl's default --chunk-size */
 export const DEFAULT_CHUNK = 500;
@@ -33,7 +35,7 @@ export const chunkFlag = (value: string | undefined) => countFlag('--chunk-size'
  * only `limit` stops early, and the caller says so.
  */
 export async function listAll<M extends ListMethod>(
-  c: Client, method: M, body: Omit<ApiRequest<M>, 'limit' | 'continue'>, opts: { chunk?: number; limit?: number } = {},
+  c: Client, method: M, body: ListBody<M>, opts: { chunk?: number; limit?: number } = {},
 ): Promise<Listed<M>> {
   const chunk = opts.chunk ?? DEFAULT_CHUNK;
   const items: ApiResponse<M>['items'][number][] = [];

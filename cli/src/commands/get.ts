@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { withClient } from '../client.ts';
+import { withClient, type Client } from '../client.ts';
 import { examples, globals, type Ctx } from '../context.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { parseFormat, render } from '../output/format.ts';
 import { hostsTable, policiesTable, rolloutsTable } from '../output/views.ts';
 import { parseSelectorArg as parseSelector } from '../selector-arg.ts';
-import { chunkFlag, countFlag, listAll, type ListMethod, type Listed } from '../list.ts';
+import { chunkFlag, countFlag, listAll, type ListBody, type ListMethod } from '../list.ts';
 
 export const RESOURCE_KINDS: Record<string, 'hosts' | 'policies' | 'rollouts'> = {
   host: 'hosts', hosts: 'hosts', policy: 'policies', policies: 'policies', rollout: 'rollouts', rollouts: 'rollouts',
@@ -51,10 +51,10 @@ export function registerGet(program: Command, ctx: Ctx) {
         throw new CliError('--chunk-size and --limit apply to lists, not to one NAME', ExitCode.invalid);
       }
       // The whole list is printed unless --limit cut it on purpose; then stderr says how much is left out.
-      const listed = async <M extends ListMethod>(client: Parameters<typeof listAll>[0], method: M, body: Parameters<typeof listAll<M>>[2]) => {
+      const listed = async <M extends ListMethod>(client: Client, method: M, body: ListBody<M>) => {
         const l = await listAll(client, method, body, paging);
         if (l.cut) ctx.err.write(`showing ${l.items.length} of ${l.total} ${kind} (--limit ${paging.limit})\n`);
-        return { items: l.items, total: l.total } as Pick<Listed<M>, 'items' | 'total'>;
+        return { items: l.items, total: l.total };
       };
       if (opts.selector !== undefined) parseSelector(opts.selector);
       if (opts.phase && kind !== 'hosts') throw new CliError('--phase applies to hosts only', ExitCode.invalid);
