@@ -76,12 +76,14 @@ export async function startVmHost(opts: Pick<VmOptions, 'nics' | 'files'> = {}):
 }
 
 /** Where two JSON values differ, as `path: before → after` lines (empty when equal). */
-export function jsonDifferences(a: unknown, b: unknown, path = ''): string[] {
+export function jsonDifferences(a: unknown, b: unknown, path = '', ignore: ReadonlySet<string> = new Set()): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
   if (a && b && typeof a === 'object' && typeof b === 'object') {
-    const keyed = (x: object) => (Array.isArray(x) ? new Map(x.map((e, i) => [String(e?.ifname ?? e?.dst ?? i) + (e?.table ? `@${e.table}` : ''), e])) : new Map(Object.entries(x)));
+    // list entries by what names them (a link, a route's dst+dev+table), so one change is one line
+    const name = (e: any, i: number) => String(e?.ifname ?? (e?.dst ? `${e.dst} dev ${e.dev ?? '-'}${e.table ? ` table ${e.table}` : ''}` : i));
+    const keyed = (x: object) => (Array.isArray(x) ? new Map(x.map((e, i) => [name(e, i), e])) : new Map(Object.entries(x)));
     const ka = keyed(a), kb = keyed(b);
-    return [...new Set([...ka.keys(), ...kb.keys()])].flatMap((k) => jsonDifferences(ka.get(k), kb.get(k), `${path}/${k}`));
+    return [...new Set([...ka.keys(), ...kb.keys()])].filter((k) => !ignore.has(k)).flatMap((k) => jsonDifferences(ka.get(k), kb.get(k), `${path}/${k}`, ignore));
   }
   return [`${path}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`];
 }

@@ -3,6 +3,7 @@ import { MAIN_TABLE, RouteTypes, normalizeIp } from '@fleetnet/contracts';
 import { bondOptionsOf } from './bond-options.ts';
 import { bridgeOptionsOf, bridgePortOptionsOf } from './bridge-options.ts';
 import { kindSections } from './parse-kinds.ts';
+import { portVlanOf, type BridgeVlanPort } from './port-vlans.ts';
 
 /** The parts of `ip -j -d link`, `ip -j addr` and `ip -j route` output the agent uses. */
 export interface IpLink {
@@ -126,7 +127,10 @@ export function parseLinuxState(input: {
   netconf?: IpNetconf[];
   /** keys of the routes whose cwnd is locked (lockedCwndKeys) */
   lockedCwnd?: ReadonlySet<string>;
+  /** `bridge -j -c vlan show`, read only when a bridge filters VLANs */
+  portVlans?: BridgeVlanPort[];
 }): NetworkState {
+  const vlansOf = new Map((input.portVlans ?? []).map((p) => [p.ifname, p.vlans ?? []]));
   const forwarding = new Set((input.netconf ?? []).filter((n) => n.family === 'inet' && (n.forwarding === true || n.forwarding === 'on')).map((n) => n.interface));
   const addrsByName = new Map(input.addrs.map((a) => [a.ifname, a.addr_info ?? []]));
   const interfaces: Interface[] = input.links.map((l) => {
@@ -164,7 +168,10 @@ export function parseLinuxState(input: {
         const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'bridge');
         iface.bridge = {
           options: bridgeOptionsOf(info),
-          port: ports.map((p) => ({ name: p.ifname, ...bridgePortOptionsOf(p.linkinfo?.info_slave_data ?? {}) })),
+          port: ports.map((p) => {
+            const vlan = Number(info.vlan_filtering ?? 0) === 1 ? portVlanOf(vlansOf.get(p.ifname) ?? []) : undefined;
+            return { name: p.ifname, ...bridgePortOptionsOf(p.linkinfo?.info_slave_data ?? {}), ...(vlan ? { vlan } : {}) };
+          }),
         };
         break;
       }
