@@ -22,6 +22,10 @@ export function canonicalInterface(i: Interface): Interface {
     const { ports, ...rest } = la;
     out['link-aggregation'] = { ...rest, port: rest.port ?? ports };
   }
+  // nmstate has no vlan-filtering option: a linux bridge filters exactly when a port has a vlan block
+  if (out.type === 'linux-bridge' && out.bridge?.port?.some((p) => p.vlan) && out.bridge.options?.['vlan-filtering'] === undefined) {
+    out.bridge = { ...out.bridge, options: { ...out.bridge.options, 'vlan-filtering': true } };
+  }
   const o = out.bridge?.options;
   if (o && (typeof o.stp === 'boolean' || o['group-fwd-mask'] !== undefined)) {
     const { 'group-fwd-mask': fwd, ...rest } = o;

@@ -27,7 +27,12 @@ export interface OperationBase {
 }
 
 export type Operation =
-  | (OperationBase & { backend: 'linux'; /** one line of `ip -batch -` */ line: string })
+  | (OperationBase & {
+      backend: 'linux';
+      /** one line of `ip -batch -`, or of `bridge -batch -` when tool is 'bridge' (port VLANs) */
+      line: string;
+      tool?: 'bridge';
+    })
   | (OperationBase & { backend: 'ovs'; /** one ovs-vsctl command, joined with `--` into a single transaction */ args: string[] })
   | (OperationBase & {
       backend: 'sriov';

@@ -1,6 +1,7 @@
 import type { NetworkState } from '@fleetnet/contracts';
 import type { Runner } from '../exec.ts';
 import { commandText } from '../exec.ts';
+import type { BridgeVlanPort } from './port-vlans.ts';
 import { lockedCwndKeys, parseLinuxState, type IpAddrEntry, type IpLink, type IpNetconf, type IpRoute } from './parse.ts';
 
 export class ReadError extends Error {
@@ -49,6 +50,12 @@ async function readLockedCwnd(run: Runner, routes: IpRoute[]): Promise<Set<strin
   return lockedCwndKeys(r.stdout);
 }
 
+/** Port VLANs, read only when some bridge filters VLANs (rare), so the common read stays two processes. */
+async function readPortVlans(run: Runner, links: IpLink[]): Promise<BridgeVlanPort[]> {
+  if (!links.some((l) => l.linkinfo?.info_kind === 'bridge' && Number(l.linkinfo.info_data?.vlan_filtering ?? 0) === 1)) return [];
+  return json<BridgeVlanPort[]>(run, 'bridge', ['-j', '-c', 'vlan', 'show']);
+}
+
 /**
  * The kernel's interfaces, addresses and routes of every table: links in one process and the rest in
  * one `ip -batch` process, in parallel (two processes instead of four: on a busy host each process
@@ -68,6 +75,6 @@ export async function readLinux(run: Runner): Promise<NetworkState> {
     ]);
     return { addrs, routes4, routes6, netconf };
   })();
-  const lockedCwnd = await readLockedCwnd(run, [...rest.routes4, ...rest.routes6]);
-  return parseLinuxState({ links, ...rest, lockedCwnd });
+  const [lockedCwnd, portVlans] = await Promise.all([readLockedCwnd(run, [...rest.routes4, ...rest.routes6]), readPortVlans(run, links)]);
+  return parseLinuxState({ links, ...rest, lockedCwnd, portVlans });
 }

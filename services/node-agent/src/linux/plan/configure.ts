@@ -1,7 +1,7 @@
 import type { Interface } from '@fleetnet/contracts';
 import { addressOps, type AddressList } from './addresses.ts';
 import { kindOf } from './kinds.ts';
-import { op, type LinuxOp } from './op.ts';
+import { bridgeOp, op, type LinuxOp } from './op.ts';
 import type { PlanView } from './view.ts';
 
 export interface ConfigureInputs {
@@ -40,6 +40,7 @@ export function configureOps(d: Interface, v: PlanView, inp: ConfigureInputs): L
   const wanted = kind?.ports?.wanted(d);
   if (kind?.ports && wanted) ops.push(...portOps(n, wanted, kind.ports.current(a), kind.ports.downFirst, isFresh, v, inp));
   if (kind?.portSettings) ops.push(...kind.portSettings(d, a).map((line) => op('linux-configure', n, line)));
+  if (kind?.bridgeLines) ops.push(...kind.bridgeLines(d, a).map((line) => bridgeOp('linux-configure', n, line)));
   const released = inp.releasedByBond.has(n);
   if (d.mtu !== undefined && (released || d.mtu !== a?.mtu)) ops.push(op('linux-configure', n, `link set ${n} mtu ${d.mtu}`));
   // copy-mac-from: the source's MAC as read (a bond port's is its own permanent one, as nmstate takes it)

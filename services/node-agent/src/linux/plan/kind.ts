@@ -17,6 +17,8 @@ export interface LinkKind {
   configureInPlace?(d: Interface, a: Interface): string[];
   /** `ip` lines for its ports' own settings, run once they are its ports (`a`: undefined when new) */
   portSettings?(d: Interface, a: Interface | undefined): string[];
+  /** `bridge` lines (for `bridge -batch -`) for its ports' VLANs, run after portSettings */
+  bridgeLines?(d: Interface, a: Interface | undefined): string[];
   /** the links enslaved to it: what `d` wants (undefined: leave them), what `a` has */
   ports?: {
     wanted(d: Interface): string[] | undefined;
