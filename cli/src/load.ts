@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPolicies, formatSourceError, type HostNetworkPolicy } from '@fleetnet/contracts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { loadNncpText } from './convert/nncp-load.ts';
 
 export interface LoadedPolicy {
   policy: HostNetworkPolicy;
@@ -13,6 +14,8 @@ export interface LoadResult {
   policies: LoadedPolicy[];
   /** `file:line:col: path: message` for every problem, in file order */
   errors: string[];
+  /** one line per file read in another format and converted (kubernetes-nmstate NNCP) */
+  notes: string[];
 }
 
 const POLICY_FILE = /\.(ya?ml|json)$/i;
@@ -71,6 +74,7 @@ function expand(source: string): { files: string[]; errors: string[] } {
 export function loadSources(sources: readonly string[], readStdin: () => string = readStdinBounded): LoadResult {
   const policies: LoadedPolicy[] = [];
   const errors: string[] = [];
+  const notes: string[] = [];
   for (const source of sources) {
     const ex = expand(source);
     errors.push(...ex.errors);
@@ -84,6 +88,14 @@ export function loadSources(sources: readonly string[], readStdin: () => string 
         if (Buffer.byteLength(text) > MAX_POLICY_FILE_BYTES) throw new TooBig(tooBig(name, Buffer.byteLength(text)));
       } catch (e) {
         errors.push(e instanceof TooBig ? e.message || tooBig(name) : `${name}: cannot read: ${(e as Error).message}`);
+        continue;
+      }
+      const nncp = loadNncpText(text, name);
+      if (nncp) {
+        const n = nncp.notes.length;
+        if (nncp.policies.length) notes.push(`${name}: kubernetes-nmstate NodeNetworkConfigurationPolicy converted to HostNetworkPolicy on the fly${n ? ` (${n} note${n === 1 ? '' : 's'}: fleetnet convert --from nncp ${name})` : ''}`);
+        errors.push(...nncp.errors);
+        policies.push(...nncp.policies.map((p) => ({ policy: p.policy, file: name, document: p.document })));
         continue;
       }
       const r = loadPolicies(text, name);
@@ -100,13 +112,14 @@ export function loadSources(sources: readonly string[], readStdin: () => string 
       errors.push(`${p.file}: metadata.name: policy "${p.policy.metadata.name}" is also defined in ${prev.file}`);
     } else if (!prev) first.set(p.policy.metadata.name, p);
   }
-  return { policies, errors };
+  return { policies, errors, notes };
 }
 
 /** Loads or exits 2 with every error, before anything is published. */
-export function loadOrFail(sources: readonly string[], readStdin?: () => string): LoadedPolicy[] {
+export function loadOrFail(sources: readonly string[], readStdin?: () => string, onNote?: (line: string) => void): LoadedPolicy[] {
   if (!sources.length) throw new CliError('no input: give -f FILE, -f DIR or -f -', ExitCode.invalid);
   const r = loadSources(sources, readStdin);
+  for (const n of r.notes) onNote?.(n);
   if (r.errors.length) {
     const n = r.errors.length;
     throw new CliError(`${n} error${n === 1 ? '' : 's'} in the input; nothing was published`, ExitCode.invalid, [], r.errors);

@@ -6,9 +6,10 @@ import { examples, type Ctx } from '../context.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { convertHostPlumber } from '../convert/hostplumber.ts';
 import { convertOvirt } from '../convert/ovirt.ts';
+import { convertNncp } from '../convert/nncp.ts';
 import type { ConvertResult } from '../convert/result.ts';
 
-export const CONVERTERS = { ovirt: convertOvirt, hostplumber: convertHostPlumber } as const;
+export const CONVERTERS = { ovirt: convertOvirt, hostplumber: convertHostPlumber, nncp: convertNncp } as const;
 export type ConvertFrom = keyof typeof CONVERTERS;
 
 /** Converts every document of a file; unsupported lines name the document when there are several. */
@@ -34,16 +35,17 @@ export function renderConverted(policies: readonly HostNetworkPolicy[], unsuppor
 export function registerConvert(program: Command, ctx: Ctx) {
   program
     .command('convert')
-    .description('turn an oVirt OvirtHostNetwork or a HostPlumber HostNetworkTemplate into HostNetworkPolicy YAML; what cannot be expressed is listed')
-    .requiredOption('--from <system>', 'ovirt | hostplumber')
+    .description('turn an oVirt OvirtHostNetwork, a HostPlumber HostNetworkTemplate or a kubernetes-nmstate NodeNetworkConfigurationPolicy into HostNetworkPolicy YAML; what cannot be expressed is listed')
+    .requiredOption('--from <system>', 'ovirt | hostplumber | nncp')
     .argument('<file>', 'the source document (multi-document YAML allowed), or - for stdin')
     .option('-o, --output <format>', 'yaml|json', 'yaml')
     .addHelpText('after', examples(
       'fleetnet convert --from ovirt node1-network.yaml > node1-policy.yaml',
       'kubectl get hostnetworktemplates -o yaml | fleetnet convert --from hostplumber -',
+      'kubectl get nncp -o yaml | fleetnet convert --from nncp -',
     ))
     .action((file: string, opts: { from: string; output: string }) => {
-      if (!(opts.from in CONVERTERS)) throw new CliError(`--from must be ovirt or hostplumber, got "${opts.from}"`, ExitCode.invalid);
+      if (!(opts.from in CONVERTERS)) throw new CliError(`--from must be ovirt, hostplumber or nncp, got "${opts.from}"`, ExitCode.invalid);
       if (!['yaml', 'json'].includes(opts.output)) throw new CliError(`convert prints yaml or json, not "${opts.output}"`, ExitCode.invalid);
       let text: string;
       try {
