@@ -55,6 +55,15 @@ export function compareBridgeOptions(add: AddResult, p: string, d: Interface, a:
  * what `d` names is compared. `d` and `a` are canonical (canonical.ts).
  */
 export function compareKinds(add: AddResult, p: string, d: Interface, a: Interface, actualByName: ReadonlyMap<string, Interface>) {
+  if (d.vrf) {
+    add(`${p}.vrf.route-table-id`, 'vrf_table', d.vrf['route-table-id'], a.vrf?.['route-table-id']);
+    if (d.vrf.port) add(`${p}.vrf.port`, 'vrf_ports', [...d.vrf.port].sort(), [...(a.vrf?.port ?? [])].sort());
+  }
+  if (d.ipvlan) {
+    add(`${p}.ipvlan.base-iface`, 'ipvlan_base_iface', d.ipvlan['base-iface'], a.ipvlan?.['base-iface']);
+    add(`${p}.ipvlan.mode`, 'ipvlan_mode', d.ipvlan.mode, a.ipvlan?.mode);
+    for (const k of ['private', 'vepa'] as const) if (d.ipvlan[k] !== undefined) add(`${p}.ipvlan.${k}`, `ipvlan_${k}`, d.ipvlan[k], a.ipvlan?.[k] ?? false);
+  }
   if (d.description !== undefined) add(`${p}.description`, 'description', d.description, a.description ?? '');
   if (d.vlan?.protocol) add(`${p}.vlan.protocol`, 'vlan_protocol', d.vlan.protocol, a.vlan?.protocol ?? '802.1q');
 

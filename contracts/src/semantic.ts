@@ -26,6 +26,8 @@ const SECTION_TYPES: Record<string, InterfaceType[]> = {
   'mac-vlan': ['mac-vlan', 'macvlan'],
   'mac-vtap': ['mac-vtap'],
   macsec: ['macsec'],
+  vrf: ['vrf'],
+  ipvlan: ['ipvlan'],
   patch: ['ovs-interface'],
   'copy-mac-from': ['bond', 'linux-bridge', 'ovs-interface'],
   vxlan: ['vxlan'],
@@ -41,6 +43,8 @@ const REQUIRED_SECTION: Partial<Record<InterfaceType, string>> = {
   'mac-vtap': 'mac-vtap',
   macsec: 'macsec',
   vxlan: 'vxlan',
+  vrf: 'vrf',
+  ipvlan: 'ipvlan',
 };
 
 function addressErrors(iface: Interface, at: Seg): ValidationError[] {

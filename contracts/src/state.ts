@@ -10,7 +10,7 @@ import { IFNAME_PATTERN } from './names.ts';
 const IfName = Type.String({ pattern: IFNAME_PATTERN, description: 'Linux interface name (1-15 characters)' });
 
 export const InterfaceTypes = [
-  'ethernet', 'veth', 'bond', 'vlan', 'linux-bridge', 'ovs-bridge', 'ovs-interface', 'mac-vlan', 'mac-vtap', 'macsec', 'vxlan', 'dummy',
+  'ethernet', 'veth', 'bond', 'vlan', 'linux-bridge', 'ovs-bridge', 'ovs-interface', 'mac-vlan', 'mac-vtap', 'macsec', 'vxlan', 'dummy', 'vrf', 'ipvlan',
   // deprecated spelling of mac-vlan (stored desired versions and older reports use it): read as mac-vlan
   'macvlan',
   // reported only: fleetnet reads these but never creates them
@@ -20,7 +20,7 @@ export const InterfaceTypes = [
 ] as const;
 export type InterfaceType = (typeof InterfaceTypes)[number];
 /** Types the agent creates and removes with iproute2 (one planner file per type in the agent). */
-export const LinuxCreatableTypes = ['veth', 'bond', 'vlan', 'linux-bridge', 'mac-vlan', 'mac-vtap', 'macsec', 'vxlan', 'dummy'] as const satisfies readonly InterfaceType[];
+export const LinuxCreatableTypes = ['veth', 'bond', 'vlan', 'linux-bridge', 'mac-vlan', 'mac-vtap', 'macsec', 'vxlan', 'dummy', 'vrf', 'ipvlan'] as const satisfies readonly InterfaceType[];
 export type LinuxCreatableType = (typeof LinuxCreatableTypes)[number];
 export const LINUX_CREATABLE: ReadonlySet<string> = new Set(LinuxCreatableTypes);
 /** nmstate types a document may name only to remove the link (`state: absent`): fleetnet does not configure them. */
@@ -234,6 +234,28 @@ const macvlanFields = {
 export const Macvlan = Type.Object(macvlanFields, { additionalProperties: false });
 export type Macvlan = Static<typeof Macvlan>;
 
+/** A VRF (nmstate's spelling): its ports, and the routing table its routes live in. */
+export const Vrf = Type.Object(
+  {
+    port: Type.Optional(Type.Array(IfName)),
+    'route-table-id': Type.Integer({ minimum: 1, maximum: 4294967295, description: 'routing table of the VRF (not 253..255: local, main, default)' }),
+  },
+  { additionalProperties: false },
+);
+export type Vrf = Static<typeof Vrf>;
+
+/** An IPVLAN on `base-iface` (nmstate's spelling); private and vepa are exclusive, neither is bridge. */
+export const Ipvlan = Type.Object(
+  {
+    'base-iface': IfName,
+    mode: literalUnion(['l2', 'l3', 'l3s'] as const, 'ipvlan mode'),
+    private: Type.Optional(Type.Boolean()),
+    vepa: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type Ipvlan = Static<typeof Ipvlan>;
+
 /** MACsec over `base-iface`. MKA keys are taken as nmstate spells them; see the README for what the agent does with them. */
 export const Macsec = Type.Object(
   {
@@ -337,6 +359,8 @@ export const Interface = Type.Object(
     'mac-vtap': Type.Optional(Macvlan),
     macvlan: Type.Optional(Type.Object(macvlanFields, { additionalProperties: false, description: 'deprecated: spell it mac-vlan' })),
     macsec: Type.Optional(Macsec),
+    vrf: Type.Optional(Vrf),
+    ipvlan: Type.Optional(Ipvlan),
     patch: Type.Optional(OvsPatch),
     'copy-mac-from': Type.Optional(IfName),
     vxlan: Type.Optional(Vxlan),

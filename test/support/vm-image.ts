@@ -170,8 +170,8 @@ function buildRootfs(out: string, version: string, tools: { src: string; dest: s
     if (existsSync('/lib64/ld-linux-x86-64.so.2')) put(stage, 'lib64/ld-linux-x86-64.so.2', '/lib64/ld-linux-x86-64.so.2', 0o755);
     execFileSync('cp', ['-a', join(kernelTree, 'lib/modules'), join(stage, 'lib/modules')]);
     if (existsSync('/etc/iproute2')) execFileSync('cp', ['-rL', '/etc/iproute2', join(stage, 'etc/iproute2')]);
-    // loading bonding would otherwise make a bond0 of its own, in the way of the tests' bond0
-    write(stage, 'etc/modprobe.d/bonding.conf', 'options bonding max_bonds=0\n');
+    // loading bonding or dummy would otherwise make a bond0 / dummy0 of its own, in the way of the tests'
+    write(stage, 'etc/modprobe.d/fleetnet-vm.conf', 'options bonding max_bonds=0\noptions dummy numdummies=0\n');
     write(stage, 'etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
     write(stage, 'etc/group', 'root:x:0:\n');
     write(stage, 'etc/hosts', '127.0.0.1 localhost\n10.0.2.2 host\n');

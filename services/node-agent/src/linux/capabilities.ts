@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Runner } from '../exec.ts';
 
 /** Link types whose kernel support is often missing (modules not built in, none loadable). */
-const UNCERTAIN = ['bond', 'vlan', 'dummy', 'macvlan', 'mac-vlan', 'mac-vtap', 'macsec', 'vxlan'] as const;
+const UNCERTAIN = ['bond', 'vlan', 'dummy', 'macvlan', 'mac-vlan', 'mac-vtap', 'macsec', 'vxlan', 'vrf', 'ipvlan'] as const;
 /** Types that need a lower device, and the `ip link add NAME link BASE ...` arguments that test them. */
 const ON_BASE: Readonly<Record<string, string[]>> = {
   vlan: ['type', 'vlan', 'id', '10'],
@@ -10,6 +10,7 @@ const ON_BASE: Readonly<Record<string, string[]>> = {
   'mac-vlan': ['type', 'macvlan', 'mode', 'bridge'],
   'mac-vtap': ['type', 'macvtap', 'mode', 'bridge'],
   macsec: ['type', 'macsec'],
+  ipvlan: ['type', 'ipvlan', 'mode', 'l2'],
 };
 
 /**
@@ -40,7 +41,7 @@ export function createCapabilities(run: Runner) {
         await del(base);
       }
     }
-    const err = await add(type === 'vxlan' ? [name, 'type', 'vxlan', 'id', '42', 'dstport', '4789'] : [name, 'type', type]);
+    const err = await add(type === 'vxlan' ? [name, 'type', 'vxlan', 'id', '42', 'dstport', '4789'] : type === 'vrf' ? [name, 'type', 'vrf', 'table', '4242'] : [name, 'type', type]);
     if (!err) await del(name);
     return err;
   }

@@ -54,6 +54,8 @@ const KIND_TYPES: Record<string, InterfaceType> = {
   macsec: 'macsec',
   vxlan: 'vxlan',
   dummy: 'dummy',
+  vrf: 'vrf',
+  ipvlan: 'ipvlan',
   tun: 'tun',
   openvswitch: 'ovs-interface',
 };
@@ -191,6 +193,18 @@ export function parseLinuxState(input: {
         };
         break;
       }
+      case 'vrf': {
+        const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'vrf');
+        iface.vrf = { 'route-table-id': Number(info.table), port: ports.map((p) => p.ifname) };
+        break;
+      }
+      case 'ipvlan':
+        if (l.link) {
+          iface.ipvlan = { 'base-iface': l.link, mode: info.mode === 'l3' || info.mode === 'l3s' ? info.mode : 'l2' };
+          if (info.flags === 'private') iface.ipvlan.private = true;
+          if (info.flags === 'vepa') iface.ipvlan.vepa = true;
+        }
+        break;
       case 'vlan':
         if (l.link) iface.vlan = { 'base-iface': l.link, id: Number(info.id), protocol: String(info.protocol ?? '802.1Q').toLowerCase() === '802.1ad' ? '802.1ad' : '802.1q' };
         break;

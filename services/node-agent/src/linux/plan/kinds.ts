@@ -3,10 +3,12 @@ import { bond } from './bond.ts';
 import { linuxBridge } from './bridge.ts';
 import type { LinkKind } from './kind.ts';
 import { dummy } from './dummy.ts';
+import { ipvlan } from './ipvlan.ts';
 import { macVlan, macVtap } from './mac-vlan.ts';
 import { macsec } from './macsec.ts';
 import { veth } from './veth.ts';
 import { vlan } from './vlan.ts';
+import { vrf } from './vrf.ts';
 import { vxlan } from './vxlan.ts';
 
 /** Every type contracts calls Linux-creatable has its planner file here (the compiler checks it). */
@@ -20,6 +22,8 @@ export const LINK_KINDS: Readonly<Record<LinuxCreatableType, LinkKind>> = {
   macsec,
   vxlan,
   dummy,
+  vrf,
+  ipvlan,
 };
 
 export const kindOf = (type: string | undefined): LinkKind | undefined =>
