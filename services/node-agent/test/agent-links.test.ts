@@ -80,29 +80,7 @@ test('macvlan and vxlan removed with state: absent', async () => {
   assert.ok(names.includes('up0'));
 });
 
-testUnless(test, kernel.bond, 'bond of two veths through the kernel', async () => {
-  const r = await t.agent.apply({
-    interfaces: [
-      { name: 'bp0', type: 'veth', veth: { peer: 'bp0p' } },
-      { name: 'bp1', type: 'veth', veth: { peer: 'bp1p' } },
-      { name: 'bond0', type: 'bond', 'link-aggregation': { mode: 'active-backup', port: ['bp0', 'bp1'] }, ipv4: { address: [{ ip: '203.0.113.1', 'prefix-length': 24 }] } },
-    ],
-  }, { probes: { gateway: false } });
-  assert.is(r.phase, 'Applied', r.error?.message);
-  assert.is(link(ns, 'bond0').linkinfo.info_kind, 'bond');
-  assert.is(link(ns, 'bp0').master, 'bond0');
-  assert.is(link(ns, 'bp1').master, 'bond0');
-});
-
-testUnless(test, kernel.vlan, '802.1Q VLAN through the kernel', async () => {
-  const r = await t.agent.apply({
-    interfaces: [{ name: 'up0.10', type: 'vlan', vlan: { 'base-iface': 'up0', id: 10 }, ipv4: { address: [{ ip: '203.0.113.10', 'prefix-length': 24 }] } }],
-  }, { probes: { gateway: false } });
-  assert.is(r.phase, 'Applied', r.error?.message);
-  const v = link(ns, 'up0.10');
-  assert.is(v.linkinfo.info_kind, 'vlan');
-  assert.is(v.linkinfo.info_data.id, 10);
-});
+// Kernel bonds and 802.1Q VLANs run in the VM (test/vm/), on a kernel that has them.
 
 test('a link type the kernel lacks is refused at plan time with the reason', async () => {
   const missing = kernel.bond ? 'bond' : kernel.vlan ? 'vlan' : kernel.dummy ? 'dummy' : undefined;
