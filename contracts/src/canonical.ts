@@ -22,6 +22,7 @@ export function canonicalInterface(i: Interface): Interface {
     const { ports, ...rest } = la;
     out['link-aggregation'] = { ...rest, port: rest.port ?? ports };
   }
+  if (la?.options) out['link-aggregation'] = { ...out['link-aggregation']!, options: bondOptionValues(la.options) };
   // nmstate has no vlan-filtering option: a linux bridge filters exactly when a port has a vlan block
   if (out.type === 'linux-bridge' && out.bridge?.port?.some((p) => p.vlan) && out.bridge.options?.['vlan-filtering'] === undefined) {
     out.bridge = { ...out.bridge, options: { ...out.bridge.options, 'vlan-filtering': true } };
@@ -48,6 +49,21 @@ export function canonicalState(s: NetworkState): NetworkState {
 
 function downMeansAbsent(i: Interface): Interface {
   return i.state === 'down' && i.type !== undefined && LINUX_CREATABLE.has(i.type) ? { name: i.name, type: i.type, state: 'absent' } : i;
+}
+
+/**
+ * Bond option values as the kernel reports them: booleans as 1/0, all_slaves_active's names as
+ * numbers, a MAC in lower case, numbers given as strings (nmstate allows `miimon: '140'`) as numbers.
+ */
+function bondOptionValues(o: Record<string, string | number | boolean>): Record<string, string | number | boolean> {
+  const names: Record<string, number> = { dropped: 0, delivered: 1 };
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => {
+    if (typeof v === 'boolean') return [k, v ? 1 : 0];
+    if (k === 'all_slaves_active' && typeof v === 'string' && v in names) return [k, names[v]!];
+    if (k === 'ad_actor_system' && typeof v === 'string') return [k, v.toLowerCase()];
+    if (typeof v === 'string' && /^\d+$/.test(v)) return [k, Number(v)];
+    return [k, v];
+  }));
 }
 
 /** A bridge's STP settings whichever way they were spelled. */

@@ -3,6 +3,14 @@ import { error, type ValidationError } from './validate.ts';
 
 type Seg = (string | number)[];
 
+/** nmstate's kernel bond options (BondOptions), spelled as the kernel and iproute2 spell them. */
+const BOND_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'ad_actor_sys_prio', 'ad_actor_system', 'ad_select', 'ad_user_port_key', 'all_slaves_active', 'arp_all_targets',
+  'arp_interval', 'arp_ip_target', 'arp_missed_max', 'arp_validate', 'downdelay', 'fail_over_mac', 'lacp_rate', 'lp_interval',
+  'miimon', 'min_links', 'num_grat_arp', 'num_unsol_na', 'packets_per_slave', 'primary', 'primary_reselect', 'resend_igmp',
+  'tlb_dynamic_lb', 'updelay', 'use_carrier', 'xmit_hash_policy',
+]);
+
 /** Bridge options that belong to one kind of bridge only. */
 const LINUX_BRIDGE_OPTIONS = ['vlan-filtering', 'mac-ageing-time', 'group-forward-mask', 'group-fwd-mask', 'multicast-snooping', 'hash-max', 'vlan-protocol'] as const;
 const OVS_BRIDGE_OPTIONS = ['datapath', 'rstp', 'mcast-snooping-enable', 'fail-mode'] as const;
@@ -59,6 +67,11 @@ export function kindErrors(iface: Interface, here: Seg): ValidationError[] {
     }
   });
   const opts = la?.options ?? {};
+  for (const k of Object.keys(opts)) {
+    const at = [...here, 'link-aggregation', 'options', k];
+    // balance_slb is refused by name (nmstate-unsupported.ts)
+    if (!BOND_OPTION_NAMES.has(k) && k !== 'balance_slb' && k !== 'balance-slb') out.push(error(at, `unknown bond option "${k}" (nmstate's names: ${[...BOND_OPTION_NAMES].join(', ')})`));
+  }
   if (Number(opts.miimon ?? 0) > 0 && Number(opts.arp_interval ?? 0) > 0) {
     out.push(error([...here, 'link-aggregation', 'options'], 'miimon and arp_interval exclude each other: pick one link monitor'));
   }

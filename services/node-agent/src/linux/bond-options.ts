@@ -10,6 +10,10 @@ const JSON_KEY: Readonly<Record<string, string>> = {
   xmit_hash_policy: 'xmit_hash_policy', lacp_rate: 'ad_lacp_rate', ad_select: 'ad_select', min_links: 'min_links',
   fail_over_mac: 'fail_over_mac', all_slaves_active: 'all_slaves_active', packets_per_slave: 'packets_per_slave',
   lp_interval: 'lp_interval', tlb_dynamic_lb: 'tlb_dynamic_lb', resend_igmp: 'resend_igmp',
+  // the rest of nmstate's BondOptions the kernel exposes (one kernel value for num_grat_arp and num_unsol_na)
+  arp_ip_target: 'arp_ip_target', arp_all_targets: 'arp_all_targets', arp_missed_max: 'arp_missed_max',
+  ad_actor_sys_prio: 'ad_actor_sys_prio', ad_actor_system: 'ad_actor_system', ad_user_port_key: 'ad_user_port_key',
+  num_grat_arp: 'num_peer_notif', num_unsol_na: 'num_peer_notif',
 };
 export const BOND_OPTIONS = Object.keys(JSON_KEY);
 
@@ -22,6 +26,8 @@ const DEFAULTS: Readonly<Record<string, string>> = {
   updelay: '0', downdelay: '0', use_carrier: '1', primary_reselect: 'always', arp_interval: '0', arp_validate: 'none',
   xmit_hash_policy: 'layer2', lacp_rate: 'slow', ad_select: 'stable', min_links: '0', fail_over_mac: 'none',
   all_slaves_active: '0', packets_per_slave: '1', lp_interval: '1', tlb_dynamic_lb: '1', resend_igmp: '1', miimon: '0',
+  arp_all_targets: 'any', arp_missed_max: '2', ad_actor_sys_prio: '65535', ad_actor_system: '00:00:00:00:00:00', ad_user_port_key: '0',
+  num_grat_arp: '1', num_unsol_na: '1',
 };
 const asArg = (v: OptionValue) => (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
 
@@ -39,6 +45,8 @@ export function bondOptionsOf(info: Record<string, unknown>): Record<string, Opt
   for (const k of BOND_OPTIONS) {
     const v = info[JSON_KEY[k]!];
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+    // a list in JSON, a comma-separated one for ip and in nmstate; reported only when there are targets
+    else if (Array.isArray(v) && v.length) out[k] = v.join(',');
   }
   return out;
 }
