@@ -67,12 +67,54 @@ function locator(doc: Document, lc: LineCounter) {
  */
 export const MAX_YAML_ALIASES = 10_000;
 
+/** Indentation columns plus compact "- " plus open brackets a line may reach before the parser is not asked. */
+export const MAX_YAML_NESTING = 256;
+
+/**
+ * The first line (1-based) whose nesting could exceed MAX_YAML_NESTING, in one pass without
+ * parsing: its indentation, the compact "- " markers that open it, and the flow brackets open
+ * bound how deep the parser would recurse there.
+ */
+function deepLine(text: string): number | undefined {
+  let brackets = 0;
+  let line = 1;
+  let i = 0;
+  while (i < text.length) {
+    let level = 0;
+    while (text[i] === ' ') [level, i] = [level + 1, i + 1];
+    while (text[i] === '-' && (text[i + 1] === ' ' || text[i + 1] === '\t')) [level, i] = [level + 2, i + 2];
+    let quote = '';
+    for (; i < text.length && text[i] !== '\n'; i++) {
+      const c = text[i]!;
+      // Openings count even inside what looks quoted (an apostrophe in a plain scalar is no quote),
+      // closings only outside: an error here refuses an odd file, never lets a deep one through.
+      if (c === '[' || c === '{') brackets++;
+      else if (quote) {
+        if (c === quote) quote = '';
+        else if (c === '\\' && quote === '"') i++;
+      } else if (c === '"' || c === "'") quote = c;
+      else if ((c === ']' || c === '}') && brackets > 0) brackets--;
+      if (level + brackets > MAX_YAML_NESTING) return line;
+    }
+    if (level + brackets > MAX_YAML_NESTING) return line;
+    i++;
+    line++;
+  }
+  return undefined;
+}
+
 /**
  * Parses YAML (JSON is YAML) with every document of a multi-document file. Syntax errors come back
  * with their position; an empty document (a trailing `---`) is skipped.
  */
 export function parseYamlDocuments(text: string, file: string): { documents: SourceDocument[]; errors: SourceError[] } {
   const lc = new LineCounter();
+  // The parser recurses per level and overflows the stack near 900; after an overflow the process
+  // is not safe to parse again (a later parse ran out of memory). Refuse such text before it starts.
+  const deep = deepLine(text);
+  if (deep !== undefined) {
+    return { documents: [], errors: [{ file, line: deep, col: 1, path: '', message: `indented or nested too deeply to read: more than ${MAX_YAML_NESTING} levels of indentation, "- " or brackets (a document may be at most ${DEFAULT_BOUNDS.maxDepth} levels deep)`, document: 0 }] };
+  }
   const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const errors: SourceError[] = [];
   const documents: SourceDocument[] = [];
