@@ -10,6 +10,7 @@ export const ExitCode = {
   notFound: 4,
   unreachable: 5,
   noController: 6,
+  conflict: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -21,6 +22,7 @@ export const exitCodeHelp: [ExitCode, string][] = [
   [ExitCode.notFound, 'unknown host, policy, rollout or version'],
   [ExitCode.unreachable, 'cannot reach NATS at --server'],
   [ExitCode.noController, 'NATS is up but no controller is answering'],
+  [ExitCode.conflict, 'the policy changed since apply read it (someone else applied it): read it again, or apply --force'],
 ];
 
 /** An expected failure: printed as one line (or the given lines) and mapped to an exit code, never a stack trace. */
