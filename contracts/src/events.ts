@@ -29,7 +29,13 @@ const obj = <T extends Record<string, TSchema>>(props: T) => Type.Object(props, 
 export const PolicySource = obj({ policy: Name, revision: Type.Integer({ minimum: 1 }) });
 export type PolicySource = Static<typeof PolicySource>;
 
-export const PolicyUpsertedData = obj({ policy: HostNetworkPolicy });
+export const PolicyUpsertedData = obj({
+  policy: HostNetworkPolicy,
+  replaces: Type.Optional(Type.Integer({
+    minimum: 0,
+    description: 'the revision this upsert means to replace (0: the policy does not exist yet); refused as a conflict when the policy is at another one. Absent: replace whatever is there (--force)',
+  })),
+});
 export const PolicyDeletedData = obj({ name: Name });
 export const HostLabeledData = obj({
   host: Name,
@@ -73,6 +79,8 @@ export const HelloData = obj({
   labels: Labels,
   facts: Facts,
   appliedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** the agent's own report counter, kept across restarts: a report counts only when newer than the host's last (the replay rule) */
+  seq: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 export type HelloData = Static<typeof HelloData>;
 
@@ -80,6 +88,10 @@ export const StateReportedData = obj({
   host: Name,
   state: NetworkState,
   appliedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** the agent's own report counter, kept across restarts: a report counts only when newer than the host's last (the replay rule) */
+  seq: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** set when the agent left part of the state out to fit the bus: what was left out and why */
+  summarized: Type.Optional(Type.String()),
 });
 export type StateReportedData = Static<typeof StateReportedData>;
 
@@ -93,6 +105,10 @@ export const SyncReportedData = obj({
   timings: Type.Optional(Timings),
   attempt: Type.Optional(Type.Integer({ minimum: 1 })),
   operations: Type.Optional(Type.Array(Type.String())),
+  /** the agent's own report counter, kept across restarts: a report counts only when newer than the host's last (the replay rule) */
+  seq: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** set when the agent left results or operations out to fit the bus: what was left out and why */
+  summarized: Type.Optional(Type.String()),
 });
 export type SyncReportedData = Static<typeof SyncReportedData>;
 

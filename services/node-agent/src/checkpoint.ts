@@ -1,7 +1,7 @@
 import type { NetworkState } from '@fleetnet/contracts';
 import { readFileSync } from 'node:fs';
 import type { Operation } from './backend.ts';
-import { CHECKPOINT_FILE, type StateDir } from './state-dir.ts';
+import { CHECKPOINT_FILE, CorruptFile, type StateDir } from './state-dir.ts';
 
 /**
  * The pre-change state, written (and fsynced) before the first operation runs and dropped only at
@@ -26,8 +26,34 @@ export function writeCheckpoint(dir: StateDir, cp: Checkpoint): void {
   dir.writeJson(CHECKPOINT_FILE, cp);
 }
 
-export function readCheckpoint(dir: StateDir): Checkpoint | undefined {
-  return dir.readJson<Checkpoint>(CHECKPOINT_FILE);
+/** A checkpoint that is there but cannot be read: set aside, with the version it names when that much survived. */
+export interface CorruptCheckpoint {
+  reason: string;
+  setAsideAs: string;
+  version?: number;
+}
+
+/**
+ * The checkpoint left by an apply that died, if any. One that cannot be read (a disk that filled up
+ * mid-write) is renamed aside and returned as `corrupt`: the pre-change state it held is lost, so
+ * nothing may be "restored" from it, and keeping it would fail every start.
+ */
+export function readCheckpoint(dir: StateDir): { checkpoint?: Checkpoint; corrupt?: CorruptCheckpoint } {
+  try {
+    const checkpoint = dir.readJson<Checkpoint>(CHECKPOINT_FILE);
+    return checkpoint ? { checkpoint } : {};
+  } catch (e) {
+    if (!(e instanceof CorruptFile)) throw e;
+    let text = '';
+    try {
+      text = readFileSync(e.path, 'utf8');
+    } catch {
+      // the reason already says what is wrong
+    }
+    const v = /"version":\s*(\d+)/.exec(text);
+    const setAsideAs = dir.setAside(CHECKPOINT_FILE);
+    return { corrupt: { reason: e.message, setAsideAs, ...(v ? { version: Number(v[1]) } : {}) } };
+  }
 }
 
 export function dropCheckpoint(dir: StateDir): void {

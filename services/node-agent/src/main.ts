@@ -10,6 +10,7 @@ import { registerValidateCommand } from './cli/validate.ts';
 import { formatComparison, formatOperations } from './format.ts';
 import { createLogger } from './log.ts';
 import { pauseAfterOpFromEnv } from './reconcile/index.ts';
+import { DiskError } from './state-dir.ts';
 
 /** crash tests only: decided once, when the process starts */
 const pauseAfterOp = pauseAfterOpFromEnv();
@@ -116,7 +117,9 @@ program
     const agent = agentFrom(cmd);
     const recovered = await agent.recoverFromCrash();
     if (recovered) {
-      process.stdout.write(`recovered: rolled back an unfinished apply from ${recovered.checkpoint.createdAt} (${recovered.operations.length} operations)${recovered.rolledBack ? '' : ' — NOT fully restored'}\n`);
+      process.stdout.write(recovered.checkpoint
+        ? `recovered: rolled back an unfinished apply from ${recovered.checkpoint.createdAt} (${recovered.operations.length} operations)${recovered.rolledBack ? '' : ' — NOT fully restored'}\n`
+        : `${recovered.error}\n`);
     }
     const r = await agent.apply(desired, { timeoutMs: o.timeout !== undefined ? o.timeout * 1000 : undefined, noRollback: !o.rollback });
     // Rejected before anything ran: the input is wrong, not the host.
@@ -153,6 +156,8 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     process.stderr.write(`${e.message}\n`);
     process.exit(EXIT_BAD_INPUT);
   }
-  process.stderr.write(`fleetnet-agent: ${(e as Error).stack ?? e}\n`);
+  // a disk error (a full state disk, a read-only one) is one line naming the file, not a stack trace
+  const disk = (e as NodeJS.ErrnoException)?.code !== undefined || e instanceof DiskError;
+  process.stderr.write(`fleetnet-agent: ${disk ? (e as Error).message : (e as Error).stack ?? e}\n`);
   process.exit(EXIT_FAILED);
 });

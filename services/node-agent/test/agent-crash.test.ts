@@ -43,7 +43,7 @@ test('SIGKILL mid-apply, then a restart rolls back from the checkpoint', async (
     assert.ok(links(ns).includes('n0') && links(ns).includes('n1'));
     assert.is(link(ns, 'c0').mtu, 1400);
     assert.equal(addrs(ns, 'c0'), []);
-    const cp = readCheckpoint(openStateDir(t.stateDir));
+    const cp = readCheckpoint(openStateDir(t.stateDir)).checkpoint;
     assert.ok(cp, 'a checkpoint is on disk');
     assert.is(cp!.operations.length > 2, true);
 

@@ -3,7 +3,7 @@ import { contentHash, EventTypes, type FleetEvent } from '@fleetnet/contracts';
 import { decode, type Decoded, type FoldInput } from './decode.ts';
 import { checkIntent, type IntentCheck } from './intent.ts';
 import {
-  desiredVersionOf, laterOf, RECENT_IDS,
+  desiredVersionOf, laterOf, RECENT_IDS, revisionMadeBy,
   type DesiredFact, type HostBase, type PolicyBase, type Projection, type StreamKey, type SyncFact,
 } from './state.ts';
 
@@ -30,6 +30,13 @@ function seen(list: string[], id: string): boolean {
   if (list.includes(id)) return true;
   list.push(id);
   if (list.length > RECENT_IDS) list.splice(0, list.length - RECENT_IDS);
+  return false;
+}
+
+/** A delete, pause or resume counts once at any age: true when this event already did (else it is remembered). */
+function controlled(p: Draft<PolicyBase>, id: string): boolean {
+  if (p.controlIds?.includes(id) || seen(p.recentIds, id)) return true;
+  (p.controlIds ??= []).push(id);
   return false;
 }
 
@@ -144,7 +151,7 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: Decoded, t: T
     case EventTypes.policyUpserted: {
       const name = ev.data.policy.metadata.name;
       const existing = d.policies[name];
-      if (existing && seen(existing.recentIds, ev.id)) return;
+      if (existing && (revisionMadeBy(before.policies[name], ev.id) !== undefined || seen(existing.recentIds, ev.id))) return;
       const hash = contentHash(ev.data.policy);
       if (existing && !existing.deleted && existing.revisions[existing.revision]?.hash === hash) return;
       const p: Draft<PolicyBase> = existing ?? (d.policies[name] = {
@@ -152,7 +159,7 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: Decoded, t: T
         paused: false, timeouts: {}, recentIds: [ev.id],
       });
       p.revision += 1;
-      p.revisions[p.revision] = { policy: ev.data.policy as never, hash, time: ev.time };
+      p.revisions[p.revision] = { policy: ev.data.policy as never, hash, time: ev.time, eventId: ev.id };
       if (p.deleted) p.createdAt = ev.time;
       p.deleted = false;
       p.updatedAt = ev.time;
@@ -162,7 +169,7 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: Decoded, t: T
     }
     case EventTypes.policyDeleted: {
       const p = d.policies[ev.data.name]!;
-      if (seen(p.recentIds, ev.id)) return;
+      if (controlled(p, ev.id)) return;
       p.deleted = true;
       p.updatedAt = ev.time;
       clearPins(d, before, t);
@@ -172,7 +179,7 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: Decoded, t: T
     case EventTypes.rolloutPaused:
     case EventTypes.rolloutResumed: {
       const p = d.policies[ev.data.policy]!;
-      if (seen(p.recentIds, ev.id)) return;
+      if (controlled(p, ev.id)) return;
       p.paused = ev.type === EventTypes.rolloutPaused;
       if (p.paused) p.pausedAt = ev.time;
       else delete p.pausedAt;
@@ -282,6 +289,17 @@ function foldDesired(before: Projection, msg: Decoded, t: Touched): HostBase | u
   };
 }
 
+/**
+ * The replay rule for reports: the agent stamps every report with its own counter (kept across
+ * restarts in its state directory), so a report counts only when it is newer than the last one
+ * folded for that host, at any age and whatever its event id (a replay gets a new stream sequence
+ * and may carry a new id). A report without a counter counts only for a host that never sent one.
+ */
+function newerReport(base: HostBase | undefined, seq: number | undefined): boolean {
+  if (base?.reportSeq === undefined) return true;
+  return seq !== undefined && seq > base.reportSeq;
+}
+
 type ReportType = typeof EventTypes.hello | typeof EventTypes.stateReported | typeof EventTypes.syncReported;
 
 function foldReport(before: Projection, msg: Decoded, t: Touched): HostBase | undefined {
@@ -292,6 +310,7 @@ function foldReport(before: Projection, msg: Decoded, t: Touched): HostBase | un
   const name = ev.data.host;
   const base = before.hosts[name];
   if (base?.seenIds.reports.includes(ev.id)) return undefined;
+  if (!newerReport(base, ev.data.seq)) return undefined;
   // A sync counts only for a version that was stored before it: whatever order the streams are
   // folded in (live, or desired-first in a rebuild), the same syncs count.
   if (ev.type === EventTypes.syncReported) {
@@ -300,6 +319,7 @@ function foldReport(before: Projection, msg: Decoded, t: Touched): HostBase | un
   }
   const h0 = hostAt(before, name, ev.time).h;
   const h: HostBase = { ...h0, seenIds: { ...h0.seenIds, reports: withId(h0.seenIds.reports, ev.id) } };
+  if (ev.data.seq !== undefined) h.reportSeq = ev.data.seq;
   // Liveness counts when the server stored the report, never the `time` the agent wrote: a hello
   // dated 9999 must not keep a silent host reachable.
   if (msg.storedMs !== undefined) h.lastSeen = laterOf(h0.lastSeen, new Date(msg.storedMs).toISOString())!;

@@ -1,6 +1,6 @@
-import { EventTypes, validatePolicy, type FleetEvent, type ValidationError } from '@fleetnet/contracts';
+import { contentHash, EventTypes, validatePolicy, type FleetEvent, type ValidationError } from '@fleetnet/contracts';
 import type { Decoded, Refusal } from './decode.ts';
-import type { HostBase, Projection } from './state.ts';
+import { revisionMadeBy, type HostBase, type PolicyBase, type Projection } from './state.ts';
 
 export type IntentCheck = { ok: true; event: FleetEvent } | ({ ok: false } & Refusal);
 
@@ -15,6 +15,26 @@ const errs = (errors: ValidationError[]) => errors.map((e) => ({ path: e.path, m
 function storedBefore(host: HostBase | undefined, storedMs: number | undefined): HostBase['desired'] {
   const limit = storedMs ?? Infinity;
   return (host?.desired ?? []).filter((d) => d.storedMs <= limit);
+}
+
+/** Stated as the start of a refusal's reason: the CLI tells a conflict from other refusals by it. */
+export const CONFLICT = 'CONFLICT';
+
+/**
+ * Optimistic concurrency (the replay rule for upserts): an upsert that names the revision it means
+ * to replace counts only while the policy is at that revision. An upsert this event already made is
+ * accepted here (the fold ignores it), so the verdict is the same before and after it was folded.
+ * The same content as the current revision is no conflict: there is nothing to replace.
+ */
+function checkReplaces(name: string, policy: PolicyBase | undefined, id: string, replaces: number | undefined, want: unknown): IntentCheck | undefined {
+  if (replaces === undefined || revisionMadeBy(policy, id) !== undefined) return undefined;
+  const current = policy?.revision ?? 0;
+  if (replaces === current) return undefined;
+  if (policy && !policy.deleted && policy.revisions[current]?.hash === contentHash(want)) return undefined;
+  return {
+    ok: false, eventId: id,
+    reason: `${CONFLICT}: policy "${name}" is at revision ${current}, this upsert replaces revision ${replaces}: someone changed it since it was read; read it again (fleetnet get policy ${name}) and apply again, or apply --force to replace whatever is there`,
+  };
 }
 
 /**
@@ -38,7 +58,7 @@ export function checkIntent(state: Projection, msg: Decoded): IntentCheck {
       const v = validatePolicy(ev.data.policy);
       if (!v.ok) return fail(`policy "${name}" is invalid`, v.errors.map((e) => ({ ...e, path: `data.policy.${e.path}` })));
       if (ev.data.policy.metadata.name !== name) return fail(`policy name "${ev.data.policy.metadata.name}" differs from the subject's "${name}"`);
-      return { ok: true, event: ev };
+      return checkReplaces(name, policy, ev.id, ev.data.replaces, ev.data.policy) ?? { ok: true, event: ev };
     }
     case EventTypes.policyDeleted:
       if (ev.data.name !== name) return fail(`policy name "${ev.data.name}" differs from the subject's "${name}"`);

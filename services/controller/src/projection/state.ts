@@ -65,6 +65,11 @@ export interface HostBase {
   unreadableDesired?: { seq: number; reason: string; at?: string };
   /** rollback pin: compile yields this version's content until the next policy or label change */
   pin?: { toVersion: number; eventId: string };
+  /**
+   * the newest report counter (hello/state/sync `seq`) folded for this host: the replay rule counts a
+   * report only when its counter is above this, at any age and whatever its event id
+   */
+  reportSeq?: number;
   /** recent event ids per stream, kept apart so the interleaving of streams cannot change them */
   seenIds: { intent: string[]; reports: string[] };
 }
@@ -73,7 +78,16 @@ export interface PolicyRevision {
   policy: HostNetworkPolicy;
   hash: string;
   time: string;
+  /** the upsert event that made this revision: the same event stored again, at any age, changes nothing */
+  eventId?: string;
 }
+
+/** The revision an upsert event already made, if any (the replay rule for policies). */
+export const revisionMadeBy = (p: PolicyBase | undefined, eventId: string): number | undefined => {
+  if (!p) return undefined;
+  for (const [rev, r] of Object.entries(p.revisions)) if (r.eventId === eventId) return Number(rev);
+  return undefined;
+};
 
 export interface PolicyBase {
   name: string;
@@ -87,6 +101,11 @@ export interface PolicyBase {
   /** `${revision}/${host}` → the timed-out version */
   timeouts: Record<string, { version: number; afterSeconds: number; time: string }>;
   recentIds: string[];
+  /**
+   * every delete, pause and resume event that counted (as revisions keep their upserts): the same
+   * event stored again, at any age, changes nothing. Grows with operator actions only.
+   */
+  controlIds?: string[];
 }
 
 export interface HostCompileView {

@@ -5,7 +5,7 @@ import { compare, EventTypes, makeEvent, subjects } from '@fleetnet/contracts';
 import type { Agent } from '../agent.ts';
 import type { Logger } from '../log.ts';
 import type { ApplyResult } from '../reconcile/index.ts';
-import { openStateDir, type StateDir } from '../state-dir.ts';
+import { openStateDir, readJsonOrSetAside, type StateDir } from '../state-dir.ts';
 import type { RetryPolicy } from './backoff.ts';
 import { busProbe } from './bus-probe.ts';
 import { openConnection } from './connection.ts';
@@ -14,6 +14,7 @@ import { createDriftTracker } from './drift.ts';
 import { agentVersion, gatherFacts } from './facts.ts';
 import { createDesiredIntake } from './intake.ts';
 import { Outbox } from './outbox.ts';
+import { openReportSeq } from './report-seq.ts';
 import { createReporter, type Reporter } from './reporter.ts';
 import { createScheduler, type ScheduledApply, type Scheduler } from './scheduler.ts';
 
@@ -87,7 +88,7 @@ async function applyAndReport(deps: ApplyDeps, { desired: d, attempt, why }: Sch
 
 /** The last version that applied cleanly, kept so that a restart without NATS can restore it. */
 const appliedStore = (stateDir: StateDir) => ({
-  read: () => stateDir.readJson<{ desired: DesiredPublishedData }>(APPLIED_DESIRED_FILE)?.desired,
+  read: (log: Logger) => readJsonOrSetAside<{ desired: DesiredPublishedData }>(stateDir, APPLIED_DESIRED_FILE, log)?.desired,
   write: (desired: DesiredPublishedData) => stateDir.writeJson(APPLIED_DESIRED_FILE, { at: new Date().toISOString(), desired }),
 });
 
@@ -99,13 +100,20 @@ async function startUp(p: { opts: DaemonOptions; log: Logger; reporter: Reporter
   const { opts, log, reporter, lastApplied } = p;
   const { host, agent } = opts;
   const recovered = await agent.recoverFromCrash();
-  if (recovered) log.warn({ operations: recovered.operations.length, restored: recovered.rolledBack }, 'rolled back an apply that did not finish');
+  if (recovered?.checkpoint) log.warn({ operations: recovered.operations.length, restored: recovered.rolledBack }, 'rolled back an apply that did not finish');
   const facts = await gatherFacts(agent, { sysfsRoot: opts.sysfsRoot ?? '/sys', log });
   reporter.report(subjects.hello(host), makeEvent(EventTypes.hello, `fleetnet-agent/${host}`, subjects.hello(host), {
     host, agentVersion: agentVersion(), labels: opts.labels ?? {}, facts, appliedVersion: lastApplied?.version ?? 0,
   }));
   const initial = await agent.read();
   reporter.stateIfChanged(initial);
+  if (recovered?.corrupt) {
+    // The pre-change state is lost with the checkpoint: the host stays as it is, the version that was
+    // being applied (when the torn file still names it) is reported Failed, and the next one applies.
+    const version = recovered.corrupt.version ?? lastApplied?.version;
+    if (version) reporter.sync({ host, version, phase: 'Failed', inSync: false, error: { message: recovered.error! } });
+    return;
+  }
   if (lastApplied && !compare(lastApplied.state, initial).inSync) {
     log.warn({ version: lastApplied.version }, 'actual state differs from the last applied version; restoring it');
     p.scheduler.again({ desired: lastApplied, attempt: 1, why: 'restore last-good at start' });
@@ -121,8 +129,10 @@ async function startUp(p: { opts: DaemonOptions; log: Logger; reporter: Reporter
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { host, agent } = opts;
   const log = opts.log.child({ host });
-  const applied = appliedStore(openStateDir(agent.stateDir));
-  let lastApplied = applied.read();
+  const stateDir = openStateDir(agent.stateDir);
+  const applied = appliedStore(stateDir);
+  const reportSeq = openReportSeq(stateDir, log);
+  let lastApplied = applied.read(log);
   let stopping = false;
   let sub: Subscription | undefined;
 
@@ -145,6 +155,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     jetstream: () => conn.js,
     connection: () => conn.nc,
     appliedVersion: () => lastApplied?.version,
+    seq: reportSeq.next,
   });
   const applyDeps: ApplyDeps = { host, agent, log, reporter, probe: busProbe(() => conn.nc) };
   const scheduler = createScheduler({
@@ -156,7 +167,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       if (ok) {
         lastApplied = run.desired;
         drift.reset();
-        applied.write(run.desired);
+        try {
+          applied.write(run.desired);
+        } catch (e) {
+          log.error({ err: (e as Error).message }, 'cannot keep the applied version on disk');
+        }
       }
       try {
         reporter.stateIfChanged(await agent.read());

@@ -4,6 +4,7 @@ import type { FleetEvent, NetworkState, SyncReportedData } from '@fleetnet/contr
 import { canonicalJson, encodeEvent, EventTypes, makeEvent, parseEvent, subjects } from '@fleetnet/contracts';
 import type { Logger } from '../log.ts';
 import type { Outbox } from './outbox.ts';
+import { summarize } from './summarize.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -17,6 +18,8 @@ export interface ReporterOptions {
   connection(): NatsConnection | undefined;
   /** newest version that applied cleanly, carried by state reports and heartbeats */
   appliedVersion(): number | undefined;
+  /** the next report counter (report-seq.ts): the controller's replay rule */
+  seq(): number;
 }
 
 export interface Reporter {
@@ -48,7 +51,19 @@ export function createReporter(opts: ReporterOptions): Reporter {
   const publishJs = async (subject: string, event: FleetEvent) => {
     const js = opts.jetstream();
     if (!js) throw new Error('not connected');
-    await js.publish(subject, encodeEvent(event), { msgID: event.id, timeout: 5000 });
+    const max = opts.connection()?.info?.max_payload;
+    let body = encodeEvent(event);
+    if (max && body.byteLength > max) {
+      // Never retried as it is: it would block every report behind it for good.
+      const small = summarize(event, max);
+      if (!small) {
+        log.error({ subject, id: event.id, bytes: body.byteLength, maxPayload: max }, 'report dropped: more than the bus takes (max_payload), and it cannot be summarized');
+        return;
+      }
+      log.warn({ subject, id: event.id, bytes: body.byteLength, maxPayload: max, summarized: (small.data as { summarized?: string }).summarized }, 'report summarized to fit the bus');
+      body = encodeEvent(small);
+    }
+    await js.publish(subject, body, { msgID: event.id, timeout: 5000 });
   };
   const kick = () => {
     if (flushing || !opts.jetstream() || !outbox.size) return;
@@ -66,9 +81,15 @@ export function createReporter(opts: ReporterOptions): Reporter {
     });
   };
   const report = (subject: string, event: FleetEvent) => {
+    // stamped once, here: the outbox republishes the same counter (the controller's replay rule)
+    if (event.type === EventTypes.hello || event.type === EventTypes.stateReported || event.type === EventTypes.syncReported) event.data.seq = opts.seq();
     const check = parseEvent(encodeEvent(event));
     if (!check.ok) log.error({ subject, err: check.error.message }, 'this report does not match the contracts; the controller will refuse it');
-    outbox.push(subject, event);
+    try {
+      outbox.push(subject, event);
+    } catch (e) {
+      log.error({ subject, err: (e as Error).message }, 'report kept in memory only: cannot write the outbox');
+    }
     kick();
   };
   return {

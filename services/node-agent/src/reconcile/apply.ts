@@ -133,7 +133,12 @@ export async function apply(host: Host, desired: NetworkState, opts: ApplyOption
   const probes = await clock.time('probeMs', () => probeBefore(host.run, opts, before.state));
   log.info({ probes: probes.outcomes }, 'probes before the change');
   const checkpoint = checkpointFor(before.state, plan.ctx.created, plan.operations, opts.version);
-  writeCheckpoint(host.stateDir, checkpoint);
+  try {
+    writeCheckpoint(host.stateDir, checkpoint);
+  } catch (e) {
+    // no checkpoint on disk, no change: a full state disk stops the apply before it starts
+    return refused(`the apply did not start: ${(e as Error).message}`);
+  }
   const undo = async (error: ErrorInfo, executed: number) => finish(await rollBackOrFail(host, plan, checkpoint, opts, error, executed));
 
   const ran = await clock.time('applyMs', () => executeStep(host, plan.operations, log));

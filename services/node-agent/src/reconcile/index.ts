@@ -1,6 +1,6 @@
 import type { Nic, NetworkState } from '@fleetnet/contracts';
 import type { Backend, Operation } from '../backend.ts';
-import { dropCheckpoint, readCheckpoint, type Checkpoint } from '../checkpoint.ts';
+import { dropCheckpoint, readCheckpoint, type Checkpoint, type CorruptCheckpoint } from '../checkpoint.ts';
 import type { Runner } from '../exec.ts';
 import type { Capabilities } from '../linux/capabilities.ts';
 import type { Logger } from '../log.ts';
@@ -15,6 +15,12 @@ import { InvalidDesiredState, validateAndResolve } from './validate.ts';
 export type { ApplyOptions, ApplyPhase, ApplyResult } from './types.ts';
 export { InvalidDesiredState } from './validate.ts';
 export { pauseAfterOpFromEnv } from './execute.ts';
+
+/** What recoverFromCrash found: a checkpoint rolled back to, or one that could not be read (`corrupt`). */
+export type Recovery = { rolledBack: boolean; operations: Operation[]; error?: string } & (
+  | { checkpoint: Checkpoint; corrupt?: undefined }
+  | { checkpoint?: undefined; corrupt: CorruptCheckpoint }
+);
 
 export interface ReconcilerDeps {
   backends: Backend[];
@@ -48,9 +54,16 @@ export function createReconciler(deps: ReconcilerDeps) {
     return { ...(await planFor(host, checked.desired, actual)), actual };
   }
 
-  /** A checkpoint left by an apply that died half way: roll back to it. Undefined when there is none. */
-  async function recoverFromCrash(): Promise<{ rolledBack: boolean; operations: Operation[]; checkpoint: Checkpoint; error?: string } | undefined> {
-    const cp = readCheckpoint(deps.stateDir);
+  /**
+   * A checkpoint left by an apply that died half way: roll back to it. Undefined when there is none.
+   * A checkpoint that cannot be read is set aside and the host left as it is (`corrupt`).
+   */
+  async function recoverFromCrash(): Promise<Recovery | undefined> {
+    const { checkpoint: cp, corrupt } = readCheckpoint(deps.stateDir);
+    if (corrupt) {
+      deps.log.error({ checkpoint: corrupt }, 'the checkpoint of an unfinished apply cannot be read; set aside, the host is left as it is');
+      return { rolledBack: false, operations: [], corrupt, error: `checkpoint unreadable, host left as it is: ${corrupt.reason} (set aside as ${corrupt.setAsideAs})` };
+    }
     if (!cp) return undefined;
     deps.log.warn({ checkpoint: { createdAt: cp.createdAt, pid: cp.pid, version: cp.version, touches: cp.touches } }, 'found a checkpoint of an unfinished apply; rolling back');
     const rb = await rollback(host, cp.before, cp.files);
