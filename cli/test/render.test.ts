@@ -151,7 +151,7 @@ desiredState:
   assert.match(r.stderr, `${broken}:5:13: desiredState.interfaces[0].name: is not a valid {{ }} reference`);
   const unknown = file('unknown.yaml', 'capture: {}\ndesiredState: {}\nextra: 1\n');
   const u = await runCli(['render', '-f', unknown]);
-  assert.is(u.code, 2);
+  assert.is(u.code, 2, u.stderr);
   assert.match(u.stderr, `${unknown}:3:1: extra: unknown field "extra"`);
 });
 
@@ -180,7 +180,7 @@ test('a capture syntax error points at the column inside the expression', async 
 
 test('a pool the host has no address from: exit 1 naming the pool and where it is used', async () => {
   const r = await runCli(['render', '-f', POLICY, '--current', CURRENT, '--host', 'node7', '--labels', 'role=storage,rack=r3']);
-  assert.is(r.code, 1);
+  assert.is(r.code, 1, r.stderr);
   assert.match(r.stderr, `${POLICY}:30:`);
   assert.match(r.stderr, 'spec.desiredState.interfaces[1].ipv4.address[0].ip: no address from pool "storage" for this host');
   assert.match(r.stderr, 'error: PoolMissing');
@@ -230,28 +230,28 @@ test('--current may be a host view (fleetnet get host NAME -o json): its actual 
   assert.match(other.stderr, 'warning: policy uplink-bridge does not select a host with labels role=compute');
   const silent = file('silent.json', JSON.stringify({ ...view, actual: undefined }));
   const s = await runCli(['render', '-f', POLICY, '--current', silent]);
-  assert.is(s.code, 2);
+  assert.is(s.code, 2, s.stderr);
   assert.match(s.stderr, 'host node9 has not reported its state yet');
 });
 
 test('usage errors: captures without --current, a bad --pool, --labels without --host, a broken current file', async () => {
   const noCurrent = await runCli(['render', '-f', POLICY, ...HOST]);
-  assert.is(noCurrent.code, 2);
+  assert.is(noCurrent.code, 2, noCurrent.stderr);
   assert.match(noCurrent.stderr, 'has captures: give the host\'s current state with --current FILE');
   const pool = await runCli(['render', '-f', POLICY, '--current', CURRENT, '--host', 'h', '--pool', 'storage=10.20.0.300/24']);
-  assert.is(pool.code, 2);
+  assert.is(pool.code, 2, pool.stderr);
   assert.match(pool.stderr, '--pool storage: "10.20.0.300" is not an IP address');
   const prefix = await runCli(['render', '-f', POLICY, '--current', CURRENT, '--host', 'h', '--pool', 'storage=10.20.0.3/33']);
   assert.match(prefix.stderr, 'prefix length 33 is too long for IPv4');
   const labels = await runCli(['render', '-f', POLICY, '--current', CURRENT, '--labels', 'a=b']);
-  assert.is(labels.code, 2);
+  assert.is(labels.code, 2, labels.stderr);
   assert.match(labels.stderr, '--labels and --facts describe a host: give --host NAME too');
   const yamlErr = file('bad.yaml', 'interfaces:\n  - name: [eth0\n');
   const y = await runCli(['render', '-f', POLICY, '--current', yamlErr, ...HOST]);
-  assert.is(y.code, 2);
+  assert.is(y.code, 2, y.stderr);
   assert.match(y.stderr, `${yamlErr}:`);
   const missing = await runCli(['render', '-f', join(dir, 'nope.yaml')]);
-  assert.is(missing.code, 2);
+  assert.is(missing.code, 2, missing.stderr);
   assert.match(missing.stderr, 'no such file');
 });
 
