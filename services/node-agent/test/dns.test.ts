@@ -22,13 +22,16 @@ const ORIGINAL = '# managed by hand\noptions timeout:2 attempts:3\nnameserver 1.
 const dns = (server: string[] | undefined, search?: string[]): NetworkState => ({
   'dns-resolver': { config: { ...(server ? { server } : {}), ...(search ? { search } : {}) } },
 });
+/** What a read returns: the resolver options too (nmstate's dns-resolver.config.options). */
+const read = (s: NetworkState, options: string[]): NetworkState => ({ 'dns-resolver': { config: { ...s['dns-resolver']!.config, options } } });
+const KEPT = ['timeout:2', 'attempts:3'];
 
 test('servers and search domains written atomically, unrelated lines kept, second plan empty', async () => {
   const dir = tempDir();
   const path = join(dir, 'resolv.conf');
   writeFileSync(path, ORIGINAL, { mode: 0o644 });
   const backend = createDnsBackend({ path, log });
-  assert.equal(await backend.read(), dns(['1.1.1.1'], ['old.example']));
+  assert.equal(await backend.read(), read(dns(['1.1.1.1'], ['old.example']), KEPT));
 
   const desired = dns(['10.0.0.53', '2001:db8::53'], ['corp.example', 'lab.example']);
   const plan = backend.plan(desired, await backend.read(), ctx);
@@ -49,14 +52,14 @@ test('servers and search domains written atomically, unrelated lines kept, secon
   // Order of servers matters; search alone can be changed without touching servers.
   assert.is(backend.plan(dns(['2001:db8::53', '10.0.0.53']), actual, ctx).operations.length, 1);
   await backend.execute(backend.plan(dns(undefined, ['new.example']), actual, ctx).operations);
-  assert.equal(await backend.read(), dns(['10.0.0.53', '2001:db8::53'], ['new.example']));
+  assert.equal(await backend.read(), read(dns(['10.0.0.53', '2001:db8::53'], ['new.example']), KEPT));
   assert.equal(backend.plan({}, await backend.read(), ctx).operations, [], 'no dns-resolver in desired: left alone');
 });
 
 test('a missing resolv.conf reads as empty and is created', async () => {
   const path = join(tempDir(), 'resolv.conf');
   const backend = createDnsBackend({ path, log });
-  assert.equal(await backend.read(), dns([], []));
+  assert.equal(await backend.read(), read(dns([], []), []));
   await backend.execute(backend.plan(dns(['192.0.2.1']), await backend.read(), ctx).operations);
   assert.is(readFileSync(path, 'utf8'), 'nameserver 192.0.2.1\n');
 });
