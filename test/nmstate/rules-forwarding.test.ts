@@ -117,4 +117,11 @@ test('refused by validation: fwmask without fwmark, mixed families, a kernel pri
   ]);
 });
 
+test('an agent driving a namespace from outside refuses to set the running hostname (it would rename the machine)', async () => {
+  const r = await t.agent.apply({ hostname: { running: 'never-this-machine' } });
+  assert.is(r.phase, 'Failed');
+  assert.is(r.executed, 0);
+  assert.match(r.error?.message ?? '', /hostname\.running: cannot be set by an agent driving a network namespace from outside/);
+});
+
 test.run();

@@ -36,7 +36,7 @@ export function createAgent(opts: AgentOptions) {
   const run: Runner = createRunner({ log: opts.log, netns: opts.netns });
   const stateDir = openStateDir(opts.stateDir);
   const backends = opts.backends ?? createBackends({
-    run, log: opts.log, ovsDb: opts.ovsDb, sysfsRoot: opts.sysfsRoot, resolvConf: opts.resolvConf, hostnameFile: opts.hostnameFile, ovs: opts.ovs,
+    run, log: opts.log, ovsDb: opts.ovsDb, sysfsRoot: opts.sysfsRoot, resolvConf: opts.resolvConf, hostnameFile: opts.hostnameFile, netns: opts.netns, ovs: opts.ovs,
   });
   const reconciler = createReconciler({ backends, stateDir, log: opts.log, run, capabilities: createCapabilities(run), pauseAfterOp: opts.pauseAfterOp });
 

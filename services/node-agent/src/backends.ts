@@ -18,6 +18,8 @@ export interface BackendOptions {
   resolvConf?: string;
   /** the static hostname file the agent owns; default /etc/hostname */
   hostnameFile?: string;
+  /** commands run in this network namespace from outside it: the hostname is this process's, not the namespace's */
+  netns?: string;
   /** leave OVS out (no ovs-vsctl on this host) */
   ovs?: boolean;
 }
@@ -28,7 +30,7 @@ export function createBackends(opts: BackendOptions): Backend[] {
   if (opts.ovs !== false) backends.push(createOvsBackend({ db: opts.ovsDb, run: opts.run, log: opts.log }));
   backends.push(createSriovBackend({ root: opts.sysfsRoot ?? '/sys', run: opts.run, log: opts.log }));
   backends.push(createDnsBackend({ path: opts.resolvConf ?? '/etc/resolv.conf', log: opts.log }));
-  backends.push(createHostBackend({ run: opts.run, log: opts.log, hostnameFile: opts.hostnameFile ?? '/etc/hostname' }));
+  backends.push(createHostBackend({ run: opts.run, log: opts.log, hostnameFile: opts.hostnameFile ?? '/etc/hostname', drivesNetns: opts.netns !== undefined }));
   return backends;
 }
 

@@ -35,7 +35,7 @@ async function execute(run: Runner, op: HostOp): Promise<void> {
  * process per family to read: `ip -batch` cannot switch family), per-interface IPv4 forwarding
  * (read with the links, set with sysctl) and the hostname (the kernel's, and the static file).
  */
-export function createHostBackend(opts: { run: Runner; log: Logger; hostnameFile: string }): Backend {
+export function createHostBackend(opts: { run: Runner; log: Logger; hostnameFile: string; drivesNetns?: boolean }): Backend {
   const log = opts.log.child({ backend: 'host' });
   return {
     name: 'host',
@@ -45,7 +45,11 @@ export function createHostBackend(opts: { run: Runner; log: Logger; hostnameFile
     },
     plan: (desired, actual) => ({
       operations: [...planRules(desired, actual), ...planForwarding(desired, actual), ...planHostname(desired, actual, opts.hostnameFile)],
-      errors: [],
+      // A network namespace has no hostname of its own: driving one from outside (tests, the library
+      // with `netns`), `hostname` would rename the machine this process runs on.
+      errors: opts.drivesNetns && desired.hostname?.running !== undefined
+        ? [{ path: 'hostname.running', message: 'cannot be set by an agent driving a network namespace from outside (it would rename this machine); run the agent inside the host, or in its own UTS namespace' }]
+        : [],
     }),
     execute: async (ops: Operation[]) => {
       for (const op of ops.filter((o): o is HostOp => o.backend === 'host')) {
