@@ -3,6 +3,7 @@ import { Name } from './names.ts';
 import { HostNetworkPolicy, Labels, Probes } from './policy.ts';
 import { NetworkState } from './state.ts';
 import { Facts } from './facts.ts';
+import { AddressPool } from './pool.ts';
 import { ErrorInfo, PropertyResult, SyncPhase, Timings } from './sync.ts';
 
 /** CloudEvents `type` of every fleetnet event. The suffix is the data schema's version. */
@@ -15,6 +16,11 @@ export const EventTypes = {
   rolloutPaused: 'fleetnet.rollout.paused.v1',
   rolloutResumed: 'fleetnet.rollout.resumed.v1',
   rolloutHostTimedOut: 'fleetnet.rollout.host-timed-out.v1',
+  rolloutRecaptureRequested: 'fleetnet.rollout.recapture-requested.v1',
+  poolUpserted: 'fleetnet.pool.upserted.v1',
+  poolDeleted: 'fleetnet.pool.deleted.v1',
+  poolAllocated: 'fleetnet.pool.allocated.v1',
+  poolReleased: 'fleetnet.pool.released.v1',
   intentRejected: 'fleetnet.intent.rejected.v1',
   desiredPublished: 'fleetnet.desired.published.v1',
   hello: 'fleetnet.agent.hello.v1',
@@ -53,6 +59,20 @@ export const RolloutHostTimedOutData = obj({
   version: Type.Integer({ minimum: 1 }),
   afterSeconds: Type.Number(),
 });
+/** Drop the frozen captures of a policy (for one host, or all): they are evaluated again at the next compile. */
+export const RolloutRecaptureRequestedData = obj({ policy: Name, host: Type.Optional(Name) });
+export const PoolUpsertedData = obj({ pool: AddressPool });
+export const PoolDeletedData = obj({ name: Name });
+/** Addresses a controller gave hosts, written on fleetnet.alloc.<pool> with expect.lastSubjectSequence. */
+export const PoolAllocatedData = obj({
+  pool: Name,
+  allocations: Type.Array(obj({ host: Name, address: Type.String({ maxLength: 15 }) }), { minItems: 1, maxItems: 1000 }),
+});
+export const PoolReleasedData = obj({
+  pool: Name,
+  hosts: Type.Array(Name, { minItems: 1, maxItems: 1000 }),
+  reason: Type.String({ maxLength: 200 }),
+});
 export const IntentRejectedData = obj({
   eventId: Type.Optional(Type.String()),
   subject: Type.String(),
@@ -70,6 +90,12 @@ export const DesiredPublishedData = obj({
   enforce: Type.Optional(Type.Boolean()),
   reason: Type.Optional(Type.String({ description: 'why this version exists: policy, labels, rollback, ...' })),
   rollbackOf: Type.Optional(Type.Integer({ minimum: 1 })),
+  /**
+   * what each policy's `capture` matched for this host, by policy: frozen for that revision (later
+   * compiles reuse it until a new revision or a recapture request), so applying the policy cannot
+   * move what it captured
+   */
+  captured: Type.Optional(Type.Record(Type.String(), obj({ revision: Type.Integer({ minimum: 1 }), captured: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())) }))),
 });
 export type DesiredPublishedData = Static<typeof DesiredPublishedData>;
 
@@ -129,6 +155,11 @@ export const EventDataSchemas = {
   [EventTypes.rolloutPaused]: RolloutPausedData,
   [EventTypes.rolloutResumed]: RolloutResumedData,
   [EventTypes.rolloutHostTimedOut]: RolloutHostTimedOutData,
+  [EventTypes.rolloutRecaptureRequested]: RolloutRecaptureRequestedData,
+  [EventTypes.poolUpserted]: PoolUpsertedData,
+  [EventTypes.poolDeleted]: PoolDeletedData,
+  [EventTypes.poolAllocated]: PoolAllocatedData,
+  [EventTypes.poolReleased]: PoolReleasedData,
   [EventTypes.intentRejected]: IntentRejectedData,
   [EventTypes.desiredPublished]: DesiredPublishedData,
   [EventTypes.hello]: HelloData,

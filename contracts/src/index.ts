@@ -26,3 +26,4 @@ export * from './version.ts';
 export * from './render/index.ts';
 export * from './nmstate-unsupported.ts';
 export * from './semantic-routing.ts';
+export * from './pool.ts';

@@ -9,7 +9,7 @@ import { ErrorInfo, PropertyResult, SyncPhase, Timings } from './sync.ts';
 
 export const Condition = Type.Object(
   {
-    type: literalUnion(['Conflict', 'Unreachable', 'Halted', 'Paused', 'Invalid', 'Unresolved', 'TimedOut'] as const, 'condition type'),
+    type: literalUnion(['Conflict', 'Unreachable', 'Halted', 'Paused', 'Invalid', 'Unresolved', 'TimedOut', 'CaptureFailed', 'PoolExhausted'] as const, 'condition type'),
     status: literalUnion(['True', 'False'] as const, 'condition status'),
     reason: Type.String(),
     message: Type.String(),

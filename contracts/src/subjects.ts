@@ -8,7 +8,7 @@ export const Streams = {
 } as const;
 
 export const StreamSubjects = {
-  [Streams.intent]: ['fleetnet.intent.>'],
+  [Streams.intent]: ['fleetnet.intent.>', 'fleetnet.alloc.*'],
   [Streams.desired]: ['fleetnet.desired.*'],
   [Streams.reports]: ['fleetnet.hello.*', 'fleetnet.state.*', 'fleetnet.sync.*'],
 } as const;
@@ -18,11 +18,15 @@ export const KvBuckets = {
   policies: 'fleetnet_policies',
   rollouts: 'fleetnet_rollouts',
   meta: 'fleetnet_projection',
+  pools: 'fleetnet_pools',
 } as const;
 
 export const subjects = {
   intentPolicy: (policy: string) => `fleetnet.intent.policy.${assertName(policy, 'policy name')}`,
   intentHost: (host: string) => `fleetnet.intent.host.${assertName(host, 'host name')}`,
+  intentPool: (pool: string) => `fleetnet.intent.pool.${assertName(pool, 'pool name')}`,
+  /** the controllers' allocation records of one pool (written with expect.lastSubjectSequence) */
+  alloc: (pool: string) => `fleetnet.alloc.${assertName(pool, 'pool name')}`,
   intentRejected: 'fleetnet.intent.rejected',
   desired: (host: string) => `fleetnet.desired.${assertName(host, 'host name')}`,
   hello: (host: string) => `fleetnet.hello.${assertName(host, 'host name')}`,
@@ -39,7 +43,7 @@ export const ApiMethods = [
 ] as const;
 export type ApiMethod = (typeof ApiMethods)[number];
 
-export type SubjectKind = 'intent-policy' | 'intent-host' | 'intent-rejected' | 'desired' | 'hello' | 'state' | 'sync' | 'heartbeat';
+export type SubjectKind = 'intent-policy' | 'intent-host' | 'intent-pool' | 'alloc' | 'intent-rejected' | 'desired' | 'hello' | 'state' | 'sync' | 'heartbeat';
 
 export interface ParsedSubject {
   kind: SubjectKind;
@@ -51,6 +55,8 @@ const NAME = '([A-Za-z0-9][A-Za-z0-9_-]{0,62})';
 const PATTERNS: [SubjectKind, RegExp][] = [
   ['intent-policy', new RegExp(`^fleetnet\\.intent\\.policy\\.${NAME}$`)],
   ['intent-host', new RegExp(`^fleetnet\\.intent\\.host\\.${NAME}$`)],
+  ['intent-pool', new RegExp(`^fleetnet\\.intent\\.pool\\.${NAME}$`)],
+  ['alloc', new RegExp(`^fleetnet\\.alloc\\.${NAME}$`)],
   ['intent-rejected', /^fleetnet\.intent\.rejected$/],
   ['desired', new RegExp(`^fleetnet\\.desired\\.${NAME}$`)],
   ['hello', new RegExp(`^fleetnet\\.hello\\.${NAME}$`)],

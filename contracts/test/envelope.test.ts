@@ -16,6 +16,11 @@ const SAMPLES: { [K in EventType]: EventDataMap[K] } = {
   [EventTypes.rolloutPaused]: { policy: 'base' },
   [EventTypes.rolloutResumed]: { policy: 'base' },
   [EventTypes.rolloutHostTimedOut]: { policy: 'base', revision: 2, host: 'web-1', version: 4, afterSeconds: 120 },
+  [EventTypes.rolloutRecaptureRequested]: { policy: 'base', host: 'web-1' },
+  [EventTypes.poolUpserted]: { pool: { apiVersion: 'fleetnet.io/v1alpha1', kind: 'AddressPool', metadata: { name: 'lab' }, spec: { cidr: '10.0.0.0/24', gateway: '10.0.0.1' } } },
+  [EventTypes.poolDeleted]: { name: 'lab' },
+  [EventTypes.poolAllocated]: { pool: 'lab', allocations: [{ host: 'web-1', address: '10.0.0.2' }] },
+  [EventTypes.poolReleased]: { pool: 'lab', hosts: ['web-1'], reason: 'host retired' },
   [EventTypes.intentRejected]: { eventId: 'e9', subject: 'fleetnet.intent.policy.base', reason: 'invalid policy', errors: [{ path: 'spec', message: 'is required' }] },
   [EventTypes.desiredPublished]: { host: 'web-1', version: 4, state: STATE, contentHash: 'sha256:00', sources: [{ policy: 'base', revision: 2 }], enforce: true, reason: 'policy' },
   [EventTypes.hello]: {

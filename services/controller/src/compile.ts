@@ -1,6 +1,6 @@
 import {
-  canonicalJson, contentHash, resolveNicMatches, routeKey,
-  type Facts, type HostNetworkPolicy, type Interface, type NetworkState, type PolicySource, type Probes, type Route,
+  canonicalJson, checkStateLimits, containsTemplate, contentHash, formatRenderError, policyPools, renderPolicy, resolveNicMatches, routeKey,
+  type CapturedStates, type Facts, type PoolAddress, type HostNetworkPolicy, type Interface, type NetworkState, type PolicySource, type Probes, type Route,
 } from '@fleetnet/contracts';
 
 /** One policy at one revision, as the compiler sees it. */
@@ -22,6 +22,51 @@ export interface CompileProblem {
   message: string;
 }
 
+/** A policy that could not be rendered for this host: the host is left untouched. */
+export interface RenderProblem {
+  policy: string;
+  /** the host condition it shows as */
+  type: 'CaptureFailed' | 'PoolExhausted' | 'Invalid';
+  /** RenderErrorKind (CaptureFailed, PoolMissing, TemplateUnresolved, Invalid, ...) */
+  reason: string;
+  message: string;
+  pool?: string;
+}
+
+/**
+ * What a policy's `{{ }}` references and `capture` read on one host. `frozen`: captures already
+ * published for a policy revision (reused, never evaluated again); `pools`: the host's address from
+ * each pool it has one in.
+ */
+export interface RenderContext {
+  host: { name: string; labels: Record<string, string>; facts?: Facts };
+  actual?: NetworkState;
+  frozen: Record<string, { revision: number; captured: CapturedStates }>;
+  pools: Record<string, PoolAddress>;
+}
+
+/** Whether a policy needs rendering at all (most do not: they compile as they are). */
+export const needsRender = (p: HostNetworkPolicy) => p.spec.capture !== undefined || containsTemplate(p.spec.desiredState);
+const usesCapture = (p: HostNetworkPolicy) => p.spec.capture !== undefined && Object.keys(p.spec.capture).length > 0;
+
+/** The desired state of one policy for this host, or why it cannot have one. */
+function rendered(p: PolicyAt, ctx: RenderContext | undefined): { state: NetworkState; captured?: CapturedStates } | RenderProblem {
+  if (!needsRender(p.policy)) return { state: p.policy.spec.desiredState as NetworkState };
+  const frozen = ctx?.frozen[p.name];
+  const r = renderPolicy({
+    policy: p.policy, current: ctx?.actual, pools: ctx?.pools ?? {},
+    ...(ctx ? { host: ctx.host } : {}),
+    ...(frozen && frozen.revision === p.revision ? { captured: frozen.captured } : {}),
+  });
+  if (r.ok) return usesCapture(p.policy) ? { state: r.state, captured: r.captured } : { state: r.state };
+  const e = r.errors[0]!;
+  const type = e.kind === 'CaptureFailed' ? 'CaptureFailed' : e.kind === 'PoolMissing' ? 'PoolExhausted' : 'Invalid';
+  return {
+    policy: p.name, type, reason: e.kind, message: r.errors.map(formatRenderError).join('; '),
+    ...(e.pool !== undefined ? { pool: e.pool } : {}),
+  };
+}
+
 export interface Compiled {
   state: NetworkState;
   probes?: Probes;
@@ -29,6 +74,10 @@ export interface Compiled {
   sources: PolicySource[];
   conflicts: CompileConflict[];
   unresolved: CompileProblem[];
+  /** policies not rendered for this host: when any, nothing may be published for it */
+  renderFailed: RenderProblem[];
+  /** what captures matched, by policy: recorded in the desired version (frozen for that revision) */
+  captured: Record<string, { revision: number; captured: CapturedStates }>;
   /** hash of what the agent acts on: state, probes, enforce */
   contentHash: string;
 }
@@ -68,9 +117,11 @@ const add = <T>(bag: Bag<T>, key: string, c: Candidate<T>) => {
  * gated by rollouts). Interfaces merge property by property (keyed by name after NIC matches are
  * resolved against the host's inventory), routes by their identity, DNS by field.
  */
-export function compileHost(facts: Facts | undefined, policies: readonly PolicyAt[]): Compiled {
+export function compileHost(facts: Facts | undefined, policies: readonly PolicyAt[], ctx?: RenderContext): Compiled {
   const conflicts: CompileConflict[] = [];
   const unresolved: CompileProblem[] = [];
+  const renderFailed: RenderProblem[] = [];
+  const captured: Compiled['captured'] = {};
   const ifaceOrder: string[] = [];
   const ifaceProps = new Map<string, Bag<unknown>>();
   const routes: Bag<Route> = new Map();
@@ -82,7 +133,13 @@ export function compileHost(facts: Facts | undefined, policies: readonly PolicyA
 
   for (const p of sorted) {
     const priority = p.policy.spec.priority ?? 0;
-    const { state, errors } = resolveNicMatches(p.policy.spec.desiredState, facts?.nics ?? [], ['spec', 'desiredState']);
+    const r = rendered(p, ctx);
+    if ('type' in r) {
+      renderFailed.push(r);
+      continue;
+    }
+    if (r.captured) captured[p.name] = { revision: p.revision, captured: r.captured };
+    const { state, errors } = resolveNicMatches(r.state as HostNetworkPolicy['spec']['desiredState'], facts?.nics ?? [], ['spec', 'desiredState']);
     for (const e of errors) unresolved.push({ policy: p.name, path: e.path, message: e.message });
     // resolveNicMatches already drops an interface whose match found no NIC: it is reported, not applied.
     const ifaces = state.interfaces ?? [];
@@ -146,7 +203,16 @@ export function compileHost(facts: Facts | undefined, policies: readonly PolicyA
     mergedProbes = out as Probes;
   }
   const sources = sorted.map((p) => ({ policy: p.name, revision: p.revision }));
-  const result: Compiled = { state, sources, conflicts, unresolved, contentHash: '' };
+  // Policies within their own limits may add up to more than one host may hold: nothing is published
+  // for it (the bus would not carry it, or the agent's reports of it), and the host says why.
+  const over = checkStateLimits(state, `the desired state of this host (all its policies together)`);
+  if (over) {
+    renderFailed.push({
+      policy: sorted.map((p) => p.name).join(', '), type: 'Invalid', reason: 'TooLarge',
+      message: `${over.path ? `${over.path}: ` : ''}${over.message}`,
+    });
+  }
+  const result: Compiled = { state, sources, conflicts, unresolved, renderFailed, captured, contentHash: '' };
   if (mergedProbes) result.probes = mergedProbes;
   if (enforce !== undefined) result.enforce = enforce;
   result.contentHash = desiredContentHash(result);
@@ -168,7 +234,9 @@ export const sameSources = (a: readonly PolicySource[], b: readonly PolicySource
 export class CompileMemo {
   private readonly last = new Map<string, { facts: Facts | undefined; policies: readonly PolicyAt[]; result: Compiled }[]>();
 
-  compile(host: string, facts: Facts | undefined, policies: readonly PolicyAt[]): Compiled {
+  compile(host: string, facts: Facts | undefined, policies: readonly PolicyAt[], ctx?: RenderContext): Compiled {
+    // Rendered policies read the host's actual state, labels and pools: compiled every time (few hosts have them).
+    if (policies.some((p) => needsRender(p.policy))) return compileHost(facts, policies, ctx);
     const entries = this.last.get(host) ?? [];
     const hit = entries.find((e) => e.facts === facts && e.policies.length === policies.length
       && e.policies.every((p, i) => p.name === policies[i]!.name && p.revision === policies[i]!.revision && p.policy === policies[i]!.policy));

@@ -11,6 +11,8 @@ export interface ControllerOptions {
   timeoutCheckMs: number;
   /** a name for this controller in event sources and logs */
   name: string;
+  /** an address stays with a host no policy using its pool selects any more for this long (a label typo must not reshuffle addresses) */
+  poolGraceSeconds: number;
 }
 
 export const CONFIG = 'FLEETNET_CONFIG';
@@ -23,5 +25,6 @@ export const defaultOptions = (): ControllerOptions => ({
   unreachableAfterSeconds: 30,
   logLevel: 'info',
   timeoutCheckMs: 1000,
+  poolGraceSeconds: 900,
   name: `controller-${process.pid}`,
 });

@@ -36,8 +36,8 @@ export class Lifecycle implements OnModuleInit, BeforeApplicationShutdown {
     const s = this.projection.state;
     this.log.info({ ms: Date.now() - t0, seq: s.seq, hosts: Object.keys(s.hosts).length, policies: Object.keys(s.policies).length }, 'projection caught up');
     this.store = new KvStore(buckets, () => this.projection.state, (v) => this.heartbeats.overlay(v), this.log);
-    this.projection.onFlush((r) => this.store!.mark(r.hosts, r.policies));
-    this.store.mark(Object.keys(s.views.hosts), Object.keys(s.views.policies));
+    this.projection.onFlush((r) => this.store!.mark(r.hosts, r.policies, r.pools));
+    this.store.mark(Object.keys(s.views.hosts), Object.keys(s.views.policies), Object.keys(s.pools));
     await this.store.write();
     this.heartbeats.start(() => this.projection.state.views.hosts, (hosts) => this.store!.mark(hosts));
     this.reconciler.start();

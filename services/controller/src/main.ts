@@ -17,11 +17,12 @@ const program = new Command('fleetnet-controller')
   .option('--creds <file>', 'the controller\'s NATS user: JSON {"user","password"} from deploy/gen-auth.ts, or a NATS .creds file')
   .option('--replicas <n>', 'stream and KV replicas (1, or 3 on a cluster)', int(1, 5), 1)
   .option('--unreachable-after <seconds>', 'a host without heartbeat for this long is Unreachable', int(1, 86_400), 30)
+  .option('--pool-grace <seconds>', 'a pool address stays with a host no policy using the pool selects any more for this long', int(0, 30 * 86_400), 900)
   .option('--name <name>', 'controller name used as event source', `controller-${process.pid}`)
   .option('--log-level <level>', 'pino log level', process.env.LOG_LEVEL ?? 'info')
   .parse();
 
-const o = program.opts<{ server: string; creds?: string; replicas: number; unreachableAfter: number; name: string; logLevel: string }>();
+const o = program.opts<{ server: string; creds?: string; replicas: number; unreachableAfter: number; poolGrace: number; name: string; logLevel: string }>();
 const log = pino({ level: o.logLevel, base: { service: 'fleetnet-controller', controller: o.name } });
 
 process.on('unhandledRejection', (e) => log.error({ err: e }, 'unhandled rejection'));
@@ -32,6 +33,7 @@ startController({
   ...(o.creds ? { creds: o.creds } : {}),
   replicas: o.replicas,
   unreachableAfterSeconds: o.unreachableAfter,
+  poolGraceSeconds: o.poolGrace,
   logLevel: o.logLevel,
   name: o.name,
   logger: log,

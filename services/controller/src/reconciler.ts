@@ -12,6 +12,8 @@ import { publishDesired, UnreadableHead, type DesiredContent, type DesiredHead }
 import { gatedPolicies } from './rollout/gate.ts';
 import { overdueHosts, planAdmissions } from './rollout/plan.ts';
 import { rolloutSettings } from './projection/rollout-settings.ts';
+import { renderContext } from './projection/render-context.ts';
+import { PoolKeeper } from './pool-keeper.ts';
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
@@ -47,13 +49,16 @@ export class ReconcilerService {
   /** per host whose publish failed: how long it waits before its next try (doubling; forgotten once it succeeds) */
   private readonly backoff = new Map<string, number>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly pools: PoolKeeper;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(CONFIG) private readonly opts: ControllerOptions,
     @Inject(LOG) private readonly log: Logger,
     @Inject(ProjectionService) private readonly projection: ProjectionService,
-  ) {}
+  ) {
+    this.pools = new PoolKeeper(bus, opts, log, projection);
+  }
 
   /** Called once the projection caught up with the streams: from now on, act. */
   start(): void {
@@ -61,7 +66,10 @@ export class ReconcilerService {
     this.enabled = true;
     const s = this.projection.state;
     this.enqueue(Object.keys(s.hosts), Object.keys(s.policies));
-    this.timer = setInterval(() => void this.checkTimeouts().catch((e) => this.log.warn({ err: e }, 'timeout check failed')), this.opts.timeoutCheckMs);
+    this.timer = setInterval(() => {
+      void this.checkTimeouts().catch((e) => this.log.warn({ err: e }, 'timeout check failed'));
+      void this.pools.releaseIdle().catch((e) => this.log.warn({ err: e }, 'releasing pool addresses failed'));
+    }, this.opts.timeoutCheckMs);
   }
 
   stop(): void {
@@ -133,6 +141,8 @@ export class ReconcilerService {
 
   /** One pass over the hosts and policies that changed; returns the hosts whose publish failed. */
   private async pass(hosts: Set<string>, policies: Set<string>): Promise<Map<string, unknown>> {
+    // addresses first: a host compiles only once its pools gave it one
+    await this.pools.ensure(hosts);
     const s = this.projection.state;
     for (const h of hosts) for (const p of s.views.compile[h]?.policies ?? []) policies.add(p);
     const admitted = new Map<string, Set<string>>();
@@ -205,18 +215,22 @@ export class ReconcilerService {
       const out: DesiredContent = { state: d.state, contentHash: d.contentHash, sources: d.sources, reason: `rollback to version ${d.version}`, rollbackOf: d.version };
       if (d.probes) out.probes = d.probes;
       if (d.enforce !== undefined) out.enforce = d.enforce;
+      if (d.captured) out.captured = d.captured;
       // Already carrying that content: the rollback is done, nothing to republish.
       return head?.contentHash === d.contentHash ? undefined : out;
     }
-    const c = this.compiled.compile(host.name, host.facts, gatedPolicies(s, host, admitted));
+    const c = this.compiled.compile(host.name, host.facts, gatedPolicies(s, host, admitted), renderContext(s, host));
     // A host no policy ever reached gets no empty version 1.
     if (!host.desired.length && !c.sources.length) return undefined;
+    // A policy that cannot be rendered here (CaptureFailed, no pool address): the host is left as it is.
+    if (c.renderFailed.length) return undefined;
     const out: DesiredContent = {
       state: c.state, contentHash: c.contentHash, sources: c.sources,
       reason: c.sources.length ? `policies ${c.sources.map((x) => `${x.policy}@${x.revision}`).join(', ')}` : 'no policy selects this host',
     };
     if (c.probes) out.probes = c.probes;
     if (c.enforce !== undefined) out.enforce = c.enforce;
+    if (Object.keys(c.captured).length) out.captured = c.captured;
     return out;
   }
 

@@ -33,7 +33,7 @@ export type Decoded = Omit<FoldInput, 'data'> & { sub: ParsedSubject | undefined
 
 const POLICY_INTENT_TYPES: readonly EventType[] = [
   EventTypes.policyUpserted, EventTypes.policyDeleted, EventTypes.rolloutPaused, EventTypes.rolloutResumed,
-  EventTypes.rolloutHostTimedOut,
+  EventTypes.rolloutHostTimedOut, EventTypes.rolloutRecaptureRequested,
 ];
 const HOST_INTENT_TYPES: readonly EventType[] = [EventTypes.hostLabeled, EventTypes.hostRollbackRequested, EventTypes.hostRetired];
 
@@ -41,6 +41,8 @@ const HOST_INTENT_TYPES: readonly EventType[] = [EventTypes.hostLabeled, EventTy
 const TYPES_OF: Partial<Record<SubjectKind, readonly EventType[]>> = {
   'intent-policy': POLICY_INTENT_TYPES,
   'intent-host': HOST_INTENT_TYPES,
+  'intent-pool': [EventTypes.poolUpserted, EventTypes.poolDeleted],
+  alloc: [EventTypes.poolAllocated, EventTypes.poolReleased],
   desired: [EventTypes.desiredPublished],
   hello: [EventTypes.hello],
   state: [EventTypes.stateReported],
@@ -48,7 +50,7 @@ const TYPES_OF: Partial<Record<SubjectKind, readonly EventType[]>> = {
 };
 
 const SUBJECT_HINT: Record<StreamKey, string> = {
-  intent: 'fleetnet.intent.policy.<name> or fleetnet.intent.host.<name>',
+  intent: 'fleetnet.intent.policy|host|pool.<name> or fleetnet.alloc.<pool>',
   desired: 'fleetnet.desired.<host>',
   reports: 'fleetnet.hello|state|sync.<host>',
 };
@@ -64,6 +66,9 @@ function idOf(data: Uint8Array | string): string | undefined {
     return undefined; // truncated: no id to name
   }
 }
+
+/** Subjects named for a host: the event must be about that host. */
+const HOST_SUBJECTS = new Set<SubjectKind>(['desired', 'hello', 'state', 'sync']);
 
 /**
  * Decodes one message: the envelope must be of a type its subject allows and must name the same
@@ -83,7 +88,7 @@ export function decode(msg: FoldInput): Decoded {
   const ev = p.event;
   const refuse = (reason: string): Decoded => ({ ...at, sub, ok: false, reason, eventId: ev.id });
   if (ev.subject !== msg.subject) return refuse(`envelope subject "${ev.subject}" differs from the NATS subject "${msg.subject}"`);
-  if (sub.kind !== 'intent-policy' && sub.kind !== 'intent-host' && (ev.data as { host: string }).host !== sub.name) {
+  if (HOST_SUBJECTS.has(sub.kind) && (ev.data as { host: string }).host !== sub.name) {
     return refuse(`host "${(ev.data as { host: string }).host}" differs from the subject's "${sub.name}"`);
   }
   return { ...at, sub, ok: true, event: ev };

@@ -4,7 +4,7 @@ import { decode, type Decoded, type FoldInput } from './decode.ts';
 import { checkIntent, type IntentCheck } from './intent.ts';
 import {
   desiredVersionOf, laterOf, RECENT_IDS, revisionMadeBy,
-  type DesiredFact, type HostBase, type PolicyBase, type Projection, type StreamKey, type SyncFact,
+  type DesiredFact, type HostBase, type PolicyBase, type PoolBase, type Projection, type StreamKey, type SyncFact,
 } from './state.ts';
 
 /** What a folded event touched, so only those hosts and policies are re-derived. */
@@ -68,6 +68,7 @@ export interface Patch {
   seq: number;
   hosts: Record<string, HostBase>;
   policies: Record<string, PolicyBase>;
+  pools?: Record<string, PoolBase>;
 }
 
 /**
@@ -120,9 +121,13 @@ export function foldPatch(state: Projection, msg: FoldInput, decoded?: Decoded):
   }
   const hosts = entityDrafts(state.hosts);
   const policies = entityDrafts(state.policies);
-  const d = { hosts: hosts.proxy, policies: policies.proxy } as unknown as Draft<Projection>;
+  const pools = entityDrafts(state.pools);
+  const d = { hosts: hosts.proxy, policies: policies.proxy, pools: pools.proxy } as unknown as Draft<Projection>;
+  // Whatever lands on a pool's allocation subject moves its head: the next write expects it.
+  if (m.sub?.kind === 'alloc' && d.pools[m.sub.name!]) d.pools[m.sub.name!]!.allocSeq = msg.seq;
   foldIntent(d, state, m, touched);
-  return { patch: { stream: msg.stream, seq: msg.seq, hosts: hosts.finish(), policies: policies.finish() }, touched };
+  foldPool(d, state, m, touched);
+  return { patch: { stream: msg.stream, seq: msg.seq, hosts: hosts.finish(), policies: policies.finish(), pools: pools.finish() }, touched };
 }
 
 /** The next projection as a new value (copies the entity records: for tests and small states). */
@@ -132,6 +137,7 @@ export function applyPatch(state: Projection, patch: Patch): Projection {
     seq: { ...state.seq, [patch.stream]: patch.seq },
     hosts: { ...state.hosts, ...patch.hosts },
     policies: { ...state.policies, ...patch.policies },
+    pools: { ...state.pools, ...patch.pools },
   };
 }
 
@@ -187,6 +193,16 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: Decoded, t: T
       t.policies.push(p.name);
       return;
     }
+    case EventTypes.rolloutRecaptureRequested: {
+      const p = d.policies[ev.data.policy]!;
+      if (seen(p.recentIds, ev.id)) return;
+      const key = ev.data.host ?? '*';
+      const at = msg.storedMs ?? Date.parse(ev.time);
+      p.recaptures ??= {};
+      p.recaptures[key] = Math.max(p.recaptures[key] ?? 0, at);
+      t.policies.push(p.name);
+      return;
+    }
     case EventTypes.rolloutHostTimedOut: {
       const p = d.policies[ev.data.policy]!;
       if (seen(p.recentIds, ev.id)) return;
@@ -218,6 +234,66 @@ function foldIntent(d: Draft<Projection>, before: Projection, msg: Decoded, t: T
       h.retiredAt = laterOf(h.retiredAt, storedAt(msg, ev.time))!;
       t.hosts.push(h.name);
       t.compile.push(h.name);
+      return;
+    }
+  }
+}
+
+/** Hosts whose compile view reads this pool: they are compiled again when it changes. */
+function poolUsers(before: Projection, pool: string, also: Iterable<string> = []): string[] {
+  const out = new Set(also);
+  for (const [h, c] of Object.entries(before.views.compile)) if (c.pools?.includes(pool)) out.add(h);
+  return [...out];
+}
+
+function foldPool(d: Draft<Projection>, before: Projection, msg: Decoded, t: Touched) {
+  if (!t.verdict?.ok) return;
+  const ev = t.verdict.event;
+  const touch = (pool: string, hosts: Iterable<string> = []) => {
+    const users = poolUsers(before, pool, hosts);
+    t.hosts.push(...users);
+    t.compile.push(...users);
+  };
+  switch (ev.type) {
+    case EventTypes.poolUpserted: {
+      const name = ev.data.pool.metadata.name;
+      const p = d.pools[name];
+      if (p && seen(p.recentIds, ev.id)) return;
+      if (!p) {
+        d.pools[name] = { name, pool: ev.data.pool, deleted: false, updatedAt: ev.time, allocations: {}, allocSeq: 0, recentIds: [ev.id] };
+      } else {
+        p.pool = ev.data.pool as never;
+        p.deleted = false;
+        p.updatedAt = ev.time;
+      }
+      touch(name);
+      return;
+    }
+    case EventTypes.poolDeleted: {
+      const p = d.pools[ev.data.name]!;
+      if (seen(p.recentIds, ev.id)) return;
+      // a pool deleted gives every address back: created again, it starts empty
+      const had = Object.keys(p.allocations);
+      p.deleted = true;
+      p.allocations = {};
+      p.updatedAt = ev.time;
+      touch(p.name, had);
+      return;
+    }
+    case EventTypes.poolAllocated: {
+      const p = d.pools[ev.data.pool]!;
+      if (seen(p.recentIds, ev.id)) return;
+      for (const a of ev.data.allocations) p.allocations[a.host] = { address: a.address, since: storedAt(msg, ev.time) };
+      p.updatedAt = ev.time;
+      touch(p.name, ev.data.allocations.map((a) => a.host));
+      return;
+    }
+    case EventTypes.poolReleased: {
+      const p = d.pools[ev.data.pool];
+      if (!p || seen(p.recentIds, ev.id)) return;
+      for (const h of ev.data.hosts) delete p.allocations[h];
+      p.updatedAt = ev.time;
+      touch(p.name, ev.data.hosts);
       return;
     }
   }
@@ -285,6 +361,7 @@ function foldDesired(before: Projection, msg: Decoded, t: Touched): HostBase | u
       state: ev.data.state,
       ...(ev.data.probes ? { probes: ev.data.probes } : {}),
       ...(ev.data.enforce !== undefined ? { enforce: ev.data.enforce } : {}),
+      ...(ev.data.captured ? { captured: ev.data.captured } : {}),
     },
   };
 }
@@ -336,6 +413,8 @@ function foldReport(before: Projection, msg: Decoded, t: Touched): HostBase | un
       break;
     case EventTypes.stateReported:
       h.actual = ev.data.state;
+      // a policy that captures from the actual state compiles again (until its captures are frozen)
+      if (before.views.compile[name]?.captures) t.compile.push(name);
       break;
     case EventTypes.syncReported: {
       const s = ev.data;

@@ -1,4 +1,4 @@
-import { contentHash, EventTypes, validatePolicy, type FleetEvent, type ValidationError } from '@fleetnet/contracts';
+import { contentHash, EventTypes, poolHas, poolRange, validatePolicy, validatePool, type FleetEvent, type ValidationError } from '@fleetnet/contracts';
 import type { Decoded, Refusal } from './decode.ts';
 import { revisionMadeBy, type HostBase, type PolicyBase, type Projection } from './state.ts';
 
@@ -15,6 +15,30 @@ const errs = (errors: ValidationError[]) => errors.map((e) => ({ path: e.path, m
 function storedBefore(host: HostBase | undefined, storedMs: number | undefined): HostBase['desired'] {
   const limit = storedMs ?? Infinity;
   return (host?.desired ?? []).filter((d) => d.storedMs <= limit);
+}
+
+/**
+ * An allocation counts only as a whole: every address in the pool's range, free, each host without
+ * one yet, no address twice. Writers guard with expect.lastSubjectSequence; this is the fold's own
+ * guarantee that no record, however it got there, gives two hosts one address.
+ */
+function checkAllocation(state: Projection, name: string, data: { pool: string; allocations: { host: string; address: string }[] }): IntentCheck | undefined {
+  const fail = (reason: string): IntentCheck => ({ ok: false, reason });
+  if (data.pool !== name) return fail(`pool "${data.pool}" differs from the subject's "${name}"`);
+  const pool = state.pools[name];
+  if (!pool || pool.deleted) return fail(`unknown pool "${name}"`);
+  const r = poolRange(pool.pool);
+  if (!r.ok) return fail(`pool "${name}" is invalid`);
+  const taken = new Set(Object.values(pool.allocations).map((a) => a.address));
+  const hosts = new Set<string>();
+  for (const a of data.allocations) {
+    if (!poolHas(r.range, a.address)) return fail(`${a.address} is not an address pool "${name}" hands out`);
+    if (taken.has(a.address)) return fail(`${a.address} of pool "${name}" is already allocated`);
+    if (pool.allocations[a.host] || hosts.has(a.host)) return fail(`host "${a.host}" already has an address from pool "${name}"`);
+    taken.add(a.address);
+    hosts.add(a.host);
+  }
+  return undefined;
 }
 
 /** Stated as the start of a refusal's reason: the CLI tells a conflict from other refusals by it. */
@@ -67,6 +91,7 @@ export function checkIntent(state: Projection, msg: Decoded): IntentCheck {
     case EventTypes.rolloutPaused:
     case EventTypes.rolloutResumed:
     case EventTypes.rolloutHostTimedOut:
+    case EventTypes.rolloutRecaptureRequested:
       if (ev.data.policy !== name) return fail(`policy "${ev.data.policy}" differs from the subject's "${name}"`);
       if (!live) return fail(`unknown policy "${name}"`);
       return { ok: true, event: ev };
@@ -81,6 +106,21 @@ export function checkIntent(state: Projection, msg: Decoded): IntentCheck {
     case EventTypes.hostLabeled:
     case EventTypes.hostRetired:
       if (ev.data.host !== name) return fail(`host "${ev.data.host}" differs from the subject's "${name}"`);
+      return { ok: true, event: ev };
+    case EventTypes.poolUpserted: {
+      const v = validatePool(ev.data.pool);
+      if (!v.ok) return fail(`pool "${name}" is invalid`, v.errors.map((e) => ({ ...e, path: `data.pool.${e.path}` })));
+      if (ev.data.pool.metadata.name !== name) return fail(`pool name "${ev.data.pool.metadata.name}" differs from the subject's "${name}"`);
+      return { ok: true, event: ev };
+    }
+    case EventTypes.poolDeleted:
+      if (ev.data.name !== name) return fail(`pool name "${ev.data.name}" differs from the subject's "${name}"`);
+      if (!state.pools[name] || state.pools[name]!.deleted) return fail(`unknown pool "${name}"`);
+      return { ok: true, event: ev };
+    case EventTypes.poolAllocated:
+      return checkAllocation(state, name, ev.data) ?? { ok: true, event: ev };
+    case EventTypes.poolReleased:
+      if (ev.data.pool !== name) return fail(`pool "${ev.data.pool}" differs from the subject's "${name}"`);
       return { ok: true, event: ev };
     default:
       return fail(`event type "${ev.type}" is not an intent`);

@@ -9,6 +9,7 @@ import { hostCompileView, hostView, policyView } from './views.ts';
 export interface FlushResult {
   hosts: string[];
   policies: string[];
+  pools?: string[];
 }
 
 /**
@@ -22,6 +23,8 @@ export class Projector {
   private dirtyHosts = new Set<string>();
   private dirtyPolicies = new Set<string>();
   private dirtyCompile = new Set<string>();
+  /** pools changed since the KV store last took them */
+  dirtyPools = new Set<string>();
   private readonly rolloutCaches = new Map<string, RolloutCache>();
   private readonly matchCache = new Map<string, { policy: PolicyBase; version: number; hosts: string[] }>();
 
@@ -41,6 +44,10 @@ export class Projector {
     this.state.seq[patch.stream] = patch.seq;
     Object.assign(this.state.hosts, patch.hosts);
     Object.assign(this.state.policies, patch.policies);
+    if (patch.pools) {
+      Object.assign(this.state.pools, patch.pools);
+      for (const p of Object.keys(patch.pools)) this.dirtyPools.add(p);
+    }
     if (touched.verdict) {
       this.verdicts.set(msg.seq, touched.verdict);
       if (this.verdicts.size > 10_000) this.verdicts.delete(this.verdicts.keys().next().value!);
@@ -61,7 +68,9 @@ export class Projector {
     this.dirtyHosts = new Set();
     this.dirtyPolicies = new Set();
     this.dirtyCompile = new Set();
-    if (!hosts.size && !policies.size) return { hosts: [], policies: [] };
+    const pools = [...this.dirtyPools];
+    this.dirtyPools = new Set();
+    if (!hosts.size && !policies.size) return { hosts: [], policies: [], pools };
     const s = this.state;
     for (const name of hosts) {
       const h = s.hosts[name];
@@ -117,7 +126,7 @@ export class Projector {
       if (v) s.views.rollouts[n] = v;
       else delete s.views.rollouts[n];
     }
-    return { hosts: [...hosts], policies: [...policies] };
+    return { hosts: [...hosts], policies: [...policies], pools };
   }
 
   /**

@@ -1,8 +1,8 @@
 import type {
-  ErrorInfo, Facts, HostNetworkPolicy, HostView, Labels, NetworkState, PolicySource, PolicyView, Probes,
+  AddressPool, CapturedStates, ErrorInfo, Facts, HostNetworkPolicy, HostView, Labels, NetworkState, PolicySource, PolicyView, Probes,
   PropertyResult, RolloutView, SyncPhase, Timings,
 } from '@fleetnet/contracts';
-import type { CompileConflict, CompileProblem } from '../compile.ts';
+import type { CompileConflict, CompileProblem, RenderProblem } from '../compile.ts';
 
 /**
  * The folded facts. Every field is either the last value in one stream's order or a max/union
@@ -51,7 +51,7 @@ export interface HostBase {
   retiredAt?: string;
   desired: DesiredFact[];
   /** content of the newest desired version, for recompile comparison and plan */
-  lastDesired?: { state: NetworkState; probes?: Probes; enforce?: boolean };
+  lastDesired?: { state: NetworkState; probes?: Probes; enforce?: boolean; captured?: FrozenCaptures };
   syncs: Record<string, SyncFact>;
   lastSync?: LastSync;
   actual?: NetworkState;
@@ -98,6 +98,8 @@ export interface PolicyBase {
   updatedAt: string;
   paused: boolean;
   pausedAt?: string;
+  /** host name (or `*` for every host) → server store time (ms) of the newest recapture request */
+  recaptures?: Record<string, number>;
   /** `${revision}/${host}` → the timed-out version */
   timeouts: Record<string, { version: number; afterSeconds: number; time: string }>;
   recentIds: string[];
@@ -112,12 +114,39 @@ export interface HostCompileView {
   policies: string[];
   conflicts: CompileConflict[];
   unresolved: CompileProblem[];
+  /** policies that could not be rendered for this host (CaptureFailed, PoolExhausted, ...): nothing is published */
+  renderFailed?: RenderProblem[];
+  /** pools the host's policies take an address from */
+  pools?: string[];
+  /** some policy captures from the host's actual state: a state report re-derives this view */
+  captures?: boolean;
+}
+
+/** What each policy's `capture` matched, by policy, frozen for that revision. */
+export type FrozenCaptures = Record<string, { revision: number; captured: CapturedStates }>;
+
+export interface PoolBase {
+  name: string;
+  pool: AddressPool;
+  deleted: boolean;
+  updatedAt: string;
+  /** host → its address and since when (the allocation event's time) */
+  allocations: Record<string, { address: string; since: string }>;
+  /** intent stream sequence of the newest record on fleetnet.alloc.<pool>: the next write expects it */
+  allocSeq: number;
+  recentIds: string[];
+  /**
+   * every delete, pause and resume event that counted (as revisions keep their upserts): the same
+   * event stored again, at any age, changes nothing. Grows with operator actions only.
+   */
+  controlIds?: string[];
 }
 
 export interface Projection {
   seq: Record<StreamKey, number>;
   hosts: Record<string, HostBase>;
   policies: Record<string, PolicyBase>;
+  pools: Record<string, PoolBase>;
   views: {
     hosts: Record<string, HostView>;
     policies: Record<string, PolicyView>;
@@ -130,6 +159,7 @@ export const emptyProjection = (): Projection => ({
   seq: { intent: 0, desired: 0, reports: 0 },
   hosts: {},
   policies: {},
+  pools: {},
   views: { hosts: {}, policies: {}, rollouts: {}, compile: {} },
 });
 

@@ -1,9 +1,10 @@
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
-import type { HostView, PolicyView, RolloutView } from '@fleetnet/contracts';
+import type { HostView, PolicyView, PoolView, RolloutView } from '@fleetnet/contracts';
 import type { Buckets } from '../streams.ts';
 import type { Projection } from './state.ts';
 import { servedRollout } from './rollout-view.ts';
+import { poolView } from './views.ts';
 
 const RETRY_MIN_MS = 250;
 const MAX_DELAY_MS = 1000;
@@ -15,6 +16,7 @@ const MAX_DELAY_MS = 1000;
 export class KvStore {
   private hosts = new Set<string>();
   private policies = new Set<string>();
+  private pools = new Set<string>();
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
   private retryMs = RETRY_MIN_MS;
@@ -30,7 +32,8 @@ export class KvStore {
     this.delayMs = everyMs;
   }
 
-  mark(hosts: Iterable<string>, policies: Iterable<string> = []): void {
+  mark(hosts: Iterable<string>, policies: Iterable<string> = [], pools: Iterable<string> = []): void {
+    for (const p of pools) this.pools.add(p);
     for (const h of hosts) this.hosts.add(h);
     for (const p of policies) this.policies.add(p);
     if (!this.timer) {
@@ -45,13 +48,15 @@ export class KvStore {
     this.timer = undefined;
     const hosts = this.hosts;
     const policies = this.policies;
+    const pools = this.pools;
     this.hosts = new Set();
     this.policies = new Set();
-    this.writing = this.writing.then(() => this.put(hosts, policies)).catch((e) => this.log.warn({ err: e }, 'KV write failed'));
+    this.pools = new Set();
+    this.writing = this.writing.then(() => this.put(hosts, policies, pools)).catch((e) => this.log.warn({ err: e }, 'KV write failed'));
     return this.writing;
   }
 
-  private async put(hosts: Set<string>, policies: Set<string>) {
+  private async put(hosts: Set<string>, policies: Set<string>, pools: Set<string>) {
     const started = Date.now();
     const s = this.read();
     const enc = (v: unknown) => JSON.stringify(v);
@@ -62,7 +67,7 @@ export class KvStore {
     // otherwise its KV value would stay stale until that host or policy happened to change again.
     // A view that cannot be encoded at all is left out (trying again would fail the same way), and
     // never takes the rest of the batch with it.
-    const put = (kv: KV, key: string, v: HostView | PolicyView | RolloutView | undefined, retry: string[], kind: string) => {
+    const put = (kv: KV, key: string, v: HostView | PolicyView | RolloutView | PoolView | undefined, retry: string[], kind: string) => {
       let text: string | undefined;
       try {
         text = v && enc(v);
@@ -85,6 +90,10 @@ export class KvStore {
       const r = s.views.rollouts[p];
       // the served form: a rollout over thousands of hosts must still fit in one message
       put(this.kv.rollouts, p, r && servedRollout(r), failed.policies, 'rollout');
+    }
+    for (const p of pools) {
+      const pool = s.pools[p];
+      put(this.kv.pools, p, pool && !pool.deleted ? poolView(s, pool) : undefined, [], 'pool');
     }
     jobs.push(this.kv.meta.put('seq', enc(s.seq)).catch((e: unknown) => (firstError ??= e)));
     await Promise.all(jobs);

@@ -1,10 +1,11 @@
-import { Streams, subjects, type Condition, type HistoryEntry, type HostView, type PolicyView, type RolloutView } from '@fleetnet/contracts';
+import { poolRange, poolSize, Streams, subjects, type Condition, type PoolView, type HistoryEntry, type HostView, type PolicyView, type RolloutView } from '@fleetnet/contracts';
 import { compileHost, type PolicyAt } from '../compile.ts';
 import { matchesSelector } from '@fleetnet/contracts';
 import {
   desiredVersionOf, effectiveLabels, isRetired, laterOf,
-  type HostBase, type HostCompileView, type PolicyBase, type Projection,
+  type HostBase, type HostCompileView, type PolicyBase, type PoolBase, type Projection,
 } from './state.ts';
+import { poolsOf, renderContext } from './render-context.ts';
 
 /** The policies (at their current revision) whose selector takes this host. */
 export function matchingPolicies(state: Projection, host: HostBase): PolicyAt[] {
@@ -22,8 +23,60 @@ export function matchingPolicies(state: Projection, host: HostBase): PolicyAt[] 
 /** Conflicts and unresolved NIC matches of the fully rolled-out target, for conditions. */
 export function hostCompileView(state: Projection, host: HostBase): HostCompileView {
   const policies = matchingPolicies(state, host);
-  const c = compileHost(host.facts, policies);
-  return { policies: policies.map((p) => p.name), conflicts: c.conflicts, unresolved: c.unresolved };
+  const c = compileHost(host.facts, policies, renderContext(state, host));
+  const view: HostCompileView = { policies: policies.map((p) => p.name), conflicts: c.conflicts, unresolved: c.unresolved };
+  if (c.renderFailed.length) view.renderFailed = c.renderFailed;
+  const pools = poolsOf(policies);
+  if (pools.length) view.pools = pools;
+  if (policies.some((p) => p.policy.spec.capture && Object.keys(p.policy.spec.capture).length)) view.captures = true;
+  return view;
+}
+
+const sizes = new WeakMap<PoolBase, number>();
+/** Addresses a pool has left (0 for a pool that does not exist or is deleted). */
+export function poolFree(p: PoolBase | undefined): number {
+  if (!p || p.deleted) return 0;
+  let size = sizes.get(p);
+  if (size === undefined) {
+    const r = poolRange(p.pool);
+    sizes.set(p, (size = r.ok ? poolSize(r.range) : 0));
+  }
+  return size - Object.keys(p.allocations).length;
+}
+
+/** A pool with every allocation (sorted by address) and the hosts it could not give one. */
+export function poolView(state: Projection, pool: PoolBase): PoolView {
+  const allocations = Object.entries(pool.allocations)
+    .map(([host, a]) => ({ host, address: a.address, since: a.since }))
+    .sort((a, b) => ipOrder(a.address) - ipOrder(b.address));
+  const exhausted: string[] = [];
+  for (const [h, c] of Object.entries(state.views.compile)) {
+    if (c.renderFailed?.some((f) => f.reason === 'PoolMissing' && f.pool === pool.name) && !pool.allocations[h]) exhausted.push(h);
+  }
+  const free = poolFree(pool);
+  return {
+    name: pool.name, pool: pool.pool, size: free + allocations.length, allocated: allocations.length, free,
+    allocations, exhausted: free > 0 ? [] : exhausted.sort(), deleted: pool.deleted, updatedAt: pool.updatedAt,
+  };
+}
+
+const ipOrder = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+
+/** Render failures as conditions; a pool address not allocated yet, from a pool with room, is no condition. */
+function renderConditions(state: Projection, compile: HostCompileView | undefined): Condition[] {
+  const out: Condition[] = [];
+  for (const f of compile?.renderFailed ?? []) {
+    const since = policyTime(state, [f.policy]);
+    if (f.reason === 'PoolMissing' && f.pool !== undefined) {
+      const pool = state.pools[f.pool];
+      if (pool && !pool.deleted && poolFree(pool) > 0) continue;
+      const why = !pool || pool.deleted ? `pool "${f.pool}" does not exist` : `pool "${f.pool}" has no free address`;
+      out.push({ type: 'PoolExhausted', status: 'True', reason: !pool || pool.deleted ? 'UnknownPool' : 'NoFreeAddress', message: `policy ${f.policy}: ${why}; nothing is applied to this host`, since });
+      continue;
+    }
+    out.push({ type: f.type, status: 'True', reason: f.reason, message: `policy ${f.policy}: ${f.message}; nothing is applied to this host`, since });
+  }
+  return out;
 }
 
 const policyTime = (state: Projection, names: readonly string[]) =>
@@ -53,6 +106,7 @@ export function hostView(state: Projection, host: HostBase, compile: HostCompile
       message: `policy ${u.policy}: ${u.path}: ${u.message}`, since: policyTime(state, [u.policy]),
     });
   }
+  conditions.push(...renderConditions(state, compile));
   const unreadable = unreadableCondition(host);
   if (unreadable) conditions.push(unreadable);
   const last = host.desired[host.desired.length - 1];
