@@ -40,13 +40,21 @@ if ((${#vmneed[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${vmneed[@]}" >/dev/null
 fi
 vmcache=.cache/vm
-image=$(apt-cache show --no-all-versions linux-image-cloud-amd64 2>/dev/null \
-  | sed -n 's/^Depends:.*\(linux-image-[0-9][^ ,]*-cloud-amd64\).*/\1/p' | head -n1)
+kernel_image() {
+  apt-cache show --no-all-versions linux-image-cloud-amd64 2>/dev/null \
+    | sed -n 's/^Depends:.*\(linux-image-[0-9][^ ,]*-cloud-amd64\).*/\1/p' | head -n1
+}
+image=$(kernel_image)
+# a fresh machine may have no package lists yet
+if [ -z "$image" ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && image=$(kernel_image)
+fi
 if [ -z "$image" ]; then
   echo "setup: cannot resolve linux-image-cloud-amd64 (apt-get update?); the VM tests will be skipped" >&2
 elif [ "$(cat "$vmcache/kernel/package" 2>/dev/null)" != "$image" ]; then
   echo "setup: downloading $image for the VM test host"
-  mkdir -p "$vmcache/deb"
+  rm -rf "$vmcache/deb" && mkdir -p "$vmcache/deb"
   (cd "$vmcache/deb" && apt-get download -qq -o APT::Sandbox::User=root "$image" >/dev/null)
   rm -rf "$vmcache/kernel" && mkdir -p "$vmcache/kernel"
   dpkg-deb -x "$vmcache"/deb/"$image"_*.deb "$vmcache/kernel/tree"
