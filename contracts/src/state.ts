@@ -77,7 +77,8 @@ export const Ipv4Config = Type.Object(
     forwarding: Type.Optional(Type.Boolean({ description: 'IPv4 forwarding on this interface (net.ipv4.conf.IFACE.forwarding)' })),
     ...autoKeys,
   },
-  { additionalProperties: false },
+  // JSON Schema only (the checker's semantic rule names it): SLAAC is IPv6's
+  { additionalProperties: false, allOf: [{ not: { required: ['autoconf'] } }] },
 );
 export const Ipv6Config = Type.Object(
   {
@@ -395,7 +396,14 @@ export const Route = Type.Object(
     // absent: every key given must match, keys not given match anything (nmstate's wildcard delete)
     state: Type.Optional(Type.Literal('absent')),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    // JSON Schema only (TypeBox's checker ignores allOf here; semantic-routing.ts says the same with reasons)
+    allOf: [
+      { if: { not: { required: ['state'] } }, then: { required: ['destination'] } },
+      { if: { required: ['route-type'], not: { required: ['state'] } }, then: { not: { required: ['next-hop-address'] } } },
+    ],
+  },
 );
 export type Route = Static<typeof Route>;
 
@@ -419,7 +427,15 @@ export const RouteRule = Type.Object(
     'suppress-prefix-length': Type.Optional(Type.Integer({ minimum: 0, maximum: 128 })),
     state: Type.Optional(Type.Literal('absent')),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    // JSON Schema only, as for Route
+    allOf: [
+      { dependencies: { fwmask: ['fwmark'] } },
+      { if: { not: { required: ['state'] } }, then: { anyOf: [{ required: ['ip-from'] }, { required: ['ip-to'] }, { required: ['family'] }] } },
+      { if: { required: ['action'], not: { required: ['state'] } }, then: { not: { required: ['route-table'] } } },
+    ],
+  },
 );
 export type RouteRule = Static<typeof RouteRule>;
 

@@ -39,13 +39,21 @@ test('every refused fixture is refused with exactly the messages it expects', ()
 /** A smallest document that holds a key at `path` (a row of the table), valid but for that key. */
 function documentWith(path: string): unknown {
   const parts = [...path.matchAll(/\["([^"]+)"\]|\[\]|[^.[\]]+/g)].map((m) => m[1] ?? m[0]);
-  // what a list item needs besides the key: an interface its name, an address its ip and prefix
-  const base: Record<string, object> = { interfaces: { name: 'eth9' }, address: { ip: '2001:db8::1', 'prefix-length': 64 }, config: { destination: '198.18.0.0/16', 'next-hop-interface': 'eth9' } };
+  // what each mapping or list item needs besides the key, so that the schema has nothing else to say
+  const lists: Record<string, object> = {
+    interfaces: { name: 'eth9' }, address: { ip: '2001:db8::1', 'prefix-length': 64 }, config: { destination: '198.18.0.0/16', 'next-hop-interface': 'eth9' },
+    port: { name: 'eth8' }, vfs: { id: 0 },
+  };
+  const maps = (i: number): object => {
+    const key = parts[i]!;
+    if (key === 'link-aggregation') return parts[i - 2] === 'port' ? { mode: 'active-backup', port: [{ name: 'eth6' }, { name: 'eth7' }] } : { mode: 'balance-xor' };
+    return ({ vlan: { 'base-iface': 'eth8', id: 10 }, 'sr-iov': { 'total-vfs': 2 } } as Record<string, object>)[key] ?? {};
+  };
   const build = (i: number): unknown => {
     if (i === parts.length) return 'x';
-    if (parts[i] === '[]') return [{ ...(base[parts[i - 1]!] ?? {}), ...(build(i + 1) as object) }];
+    if (parts[i] === '[]') return [{ ...(lists[parts[i - 1]!] ?? {}), ...(build(i + 1) as object) }];
     const inner = build(i + 1);
-    return { [parts[i]!]: parts[i] === 'link-aggregation' ? { mode: 'balance-xor', ...(inner as object) } : inner };
+    return { [parts[i]!]: typeof inner === 'object' && !Array.isArray(inner) ? { ...maps(i), ...inner } : inner };
   };
   return build(0);
 }
@@ -98,6 +106,11 @@ test('the published JSON Schemas say what the CLI checks: IPv4 prefix <= 32, rou
   const opt = new RegExp(s.properties['dns-resolver'].properties.config.properties.options.items.pattern);
   assert.ok(opt.test('ndots:2') && opt.test('rotate'));
   assert.not.ok(opt.test('fast'));
+  const routeRules = s.properties.routes.properties.config.items.allOf;
+  assert.equal(routeRules[0], { if: { not: { required: ['state'] } }, then: { required: ['destination'] } });
+  const rule = s.properties['route-rules'].properties.config.items;
+  assert.equal(rule.allOf[0], { dependencies: { fwmask: ['fwmark'] } });
+  assert.equal(iface.properties.ipv4.allOf, [{ not: { required: ['autoconf'] } }]);
   // the policy's templated variant keeps the IPv4 bound
   const p = publishedSchemas()['host-network-policy.json'] as any;
   const pv4 = p.properties.spec.properties.desiredState.anyOf[0].properties.interfaces.anyOf[0].items.anyOf[0].properties.ipv4.anyOf[0].properties.address.anyOf[0].items.anyOf[0];

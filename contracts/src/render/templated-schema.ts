@@ -19,7 +19,7 @@ const TemplateRef = Type.String({
 });
 const TemplateText = Type.String({ pattern: TEMPLATE_TEXT_PATTERN, description: 'text with one {{ }} reference, e.g. "br-{{ host.name }}"' });
 
-const OPTIONS = ['description', 'additionalProperties', 'minItems', 'maxItems', 'minProperties', 'title', 'if', 'then'] as const;
+const OPTIONS = ['description', 'additionalProperties', 'minItems', 'maxItems', 'minProperties', 'title', 'if', 'then', 'allOf'] as const;
 const options = (s: Record<string, unknown>) => Object.fromEntries(OPTIONS.filter((k) => k in s).map((k) => [k, s[k]]));
 const withTemplate = (s: TSchema, t: TSchema) =>
   Type.Union([s, t], { description: `${(s as { description?: string }).description ?? 'a value'}, or a {{ }} reference` });
