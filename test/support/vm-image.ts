@@ -191,18 +191,29 @@ function buildRootfs(out: string, version: string, tools: { src: string; dest: s
 
 /**
  * Runs `fn` holding a lock folder in .cache/vm: VM test files run side by side and must not build the
- * same image or bundle twice at once. A lock older than 5 minutes is left over from a killed run.
+ * same image or bundle twice at once. A lock whose holder is gone, or older than 5 minutes, is left over
+ * from a killed run.
  */
 export function withVmLock<T>(name: string, fn: () => T): T {
   const lock = join(vmCache, `${name}.lock`);
+  const holderGone = () => {
+    const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  };
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
     } catch {
       try {
-        if (Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
-      } catch { /* removed meanwhile */ }
+        if (Date.now() - statSync(lock).mtimeMs > 300_000 || holderGone()) rmSync(lock, { recursive: true, force: true });
+      } catch { /* removed meanwhile, or its pid not written yet */ }
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
   }

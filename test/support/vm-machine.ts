@@ -241,8 +241,9 @@ export async function bootVm(opts: VmOptions = {}): Promise<Vm> {
   const bootImg = bootDisk(dir, opts);
   const child = spawn('qemu-system-x86_64', qemuArgs(assets, dir, bootImg, accel, opts), {
     stdio: opts.console === 'stdio' ? 'inherit' : ['ignore', 'ignore', 'pipe'],
-    // its own session: a VM kept with --keep outlives this terminal's Ctrl-C; stopped by pid otherwise
-    detached: true,
+    // a VM that may be kept (console on a socket) gets its own session, to outlive this terminal;
+    // others stay in our process group, so a test runner that kills the group takes them along
+    detached: opts.console === 'socket',
   });
   let qemuErr = '';
   child.stderr?.on('data', (d) => (qemuErr += d));
