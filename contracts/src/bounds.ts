@@ -125,3 +125,40 @@ export function boundedStringify(value: unknown, bounds: Bounds = DEFAULT_BOUNDS
 }
 
 export const formatViolation = (v: BoundsViolation) => `${v.path ? `${v.path}: ` : ''}${v.message}`;
+
+/**
+ * What one policy may declare and what one host's compiled desired state may hold. A 10,000
+ * interface policy made a state report larger than the bus takes; 2,000 worked. A policy over a
+ * limit is refused (by the CLI and at intake); a host whose policies add up to more than a limit
+ * gets no new version, and a condition naming the limit.
+ */
+export const STATE_LIMITS = Object.freeze({
+  interfaces: 4096,
+  routes: 4096,
+  routeRules: 1024,
+  /** the serialized desired state, in bytes (a desired event must fit the server's max_payload, 1 MiB by default) */
+  bytes: 512 * 1024,
+});
+
+interface StateLike {
+  interfaces?: unknown[];
+  routes?: { config?: unknown[] };
+  'route-rules'?: { config?: unknown[] };
+}
+
+/** The first limit `state` breaks: the path under the state, and a sentence naming the limit. */
+export function checkStateLimits(state: StateLike | undefined, holder: string): { path: string; message: string } | undefined {
+  if (!state) return undefined;
+  const counts: [string, number, number, string][] = [
+    ['interfaces', state.interfaces?.length ?? 0, STATE_LIMITS.interfaces, 'interfaces'],
+    ['routes.config', state.routes?.config?.length ?? 0, STATE_LIMITS.routes, 'routes'],
+    ['route-rules.config', state['route-rules']?.config?.length ?? 0, STATE_LIMITS.routeRules, 'route rules'],
+  ];
+  for (const [path, n, max, what] of counts) {
+    if (n > max) return { path, message: `${holder} has ${n} ${what}, more than the limit of ${max}` };
+  }
+  const s = boundedStringify(state);
+  const bytes = s.ok ? s.bytes : Infinity;
+  if (bytes > STATE_LIMITS.bytes) return { path: '', message: `${holder} is ${s.ok ? bytes : 'more than 8 MiB'} bytes as JSON, more than the limit of ${STATE_LIMITS.bytes}` };
+  return undefined;
+}

@@ -8,6 +8,7 @@ import { unsupportedErrors, withoutRefused } from './nmstate-unsupported.ts';
 import { routingErrors } from './semantic-routing.ts';
 import { policyRenderErrors } from './render/check.ts';
 import { formatRenderError } from './render/error.ts';
+import { checkStateLimits } from './bounds.ts';
 
 type Seg = (string | number)[];
 
@@ -194,7 +195,9 @@ export function validatePolicy(value: unknown): Validated<HostNetworkPolicy> {
   if (errors.length) return { ok: false, errors };
   const policy = value as HostNetworkPolicy;
   const templated = containsTemplate(policy.spec.desiredState);
+  const over = checkStateLimits(policy.spec.desiredState as never, 'the desired state of a policy');
   const semantic = [
+    ...(over ? [error(['spec', 'desiredState', ...(over.path ? over.path.split('.') : [])], over.message)] : []),
     ...selectorErrors(policy.spec.hostSelector, ['spec', 'hostSelector']),
     ...(templated ? [] : stateSemanticErrors(policy.spec.desiredState, ['spec', 'desiredState'])),
     ...policyRenderErrors(policy.spec, ['spec']).map((e) => error(e.segments, formatRenderError({ ...e, path: '' }))),
