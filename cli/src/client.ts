@@ -150,7 +150,7 @@ export async function connectClient(opts: GlobalOptions, extra: { reconnect?: bo
 }
 
 /** Builds a subject, turning an invalid host/policy name into exit code 2 instead of a stack trace. */
-export function subjectFor(kind: 'intentPolicy' | 'intentHost', name: string): string {
+export function subjectFor(kind: 'intentPolicy' | 'intentHost' | 'intentPool', name: string): string {
   try {
     return subjects[kind](name);
   } catch (e) {

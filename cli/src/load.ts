@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadPolicies, formatSourceError, type HostNetworkPolicy } from '@fleetnet/contracts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { loadNncpText } from './convert/nncp-load.ts';
+import { loadPoolText } from './pool-load.ts';
 
 export interface LoadedPolicy {
   policy: HostNetworkPolicy;
@@ -16,6 +17,8 @@ export interface LoadResult {
   errors: string[];
   /** one line per file read in another format and converted (kubernetes-nmstate NNCP) */
   notes: string[];
+  /** `kind: AddressPool` documents (files of their own) */
+  pools?: { pool: import('@fleetnet/contracts').AddressPool; file: string; document: number }[];
 }
 
 const POLICY_FILE = /\.(ya?ml|json)$/i;
@@ -75,6 +78,7 @@ export function loadSources(sources: readonly string[], readStdin: () => string 
   const policies: LoadedPolicy[] = [];
   const errors: string[] = [];
   const notes: string[] = [];
+  const pools: NonNullable<LoadResult['pools']> = [];
   for (const source of sources) {
     const ex = expand(source);
     errors.push(...ex.errors);
@@ -88,6 +92,12 @@ export function loadSources(sources: readonly string[], readStdin: () => string 
         if (Buffer.byteLength(text) > MAX_POLICY_FILE_BYTES) throw new TooBig(tooBig(name, Buffer.byteLength(text)));
       } catch (e) {
         errors.push(e instanceof TooBig ? e.message || tooBig(name) : `${name}: cannot read: ${(e as Error).message}`);
+        continue;
+      }
+      const poolFile = loadPoolText(text, name);
+      if (poolFile) {
+        errors.push(...poolFile.errors);
+        pools.push(...poolFile.pools.map((p) => ({ ...p, file: name })));
         continue;
       }
       const nncp = loadNncpText(text, name);
@@ -112,13 +122,18 @@ export function loadSources(sources: readonly string[], readStdin: () => string 
       errors.push(`${p.file}: metadata.name: policy "${p.policy.metadata.name}" is also defined in ${prev.file}`);
     } else if (!prev) first.set(p.policy.metadata.name, p);
   }
-  return { policies, errors, notes };
+  return { policies, errors, notes, pools };
 }
 
 /** Loads or exits 2 with every error, before anything is published. */
-export function loadOrFail(sources: readonly string[], readStdin?: () => string, onNote?: (line: string) => void): LoadedPolicy[] {
+export function loadOrFail(
+  sources: readonly string[], readStdin?: () => string, onNote?: (line: string) => void,
+  onPools?: (pools: NonNullable<LoadResult['pools']>) => void,
+): LoadedPolicy[] {
   if (!sources.length) throw new CliError('no input: give -f FILE, -f DIR or -f -', ExitCode.invalid);
   const r = loadSources(sources, readStdin);
+  if (r.pools?.length && !onPools) r.errors.push(...r.pools.map((p) => `${p.file}: AddressPool "${p.pool.metadata.name}": only fleetnet apply takes pools`));
+  if (r.pools?.length && onPools && !r.errors.length) onPools(r.pools);
   for (const n of r.notes) onNote?.(n);
   if (r.errors.length) {
     const n = r.errors.length;

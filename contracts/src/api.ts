@@ -3,6 +3,7 @@ import { Name } from './names.ts';
 import { HostNetworkPolicy } from './policy.ts';
 import { EventSummary, HistoryEntry, HostView, PolicyView, RolloutView } from './projection.ts';
 import { NetworkState } from './state.ts';
+import { PoolView } from './pool.ts';
 import type { ApiMethod } from './subjects.ts';
 
 /** Request and response bodies of the controller's request/reply API (`fleetnet.api.<method>`). */
@@ -76,6 +77,18 @@ export const ApiSchemas = {
   'rollouts.get': {
     request: obj({ policy: Name }),
     response: obj({ rollout: RolloutView }),
+  },
+  'rollouts.recapture': {
+    request: obj({ policy: Name, host: Type.Optional(Name) }),
+    response: obj({ policy: Name, host: Type.Optional(Name), revision: Type.Integer() }),
+  },
+  'pools.list': {
+    request: obj({}),
+    response: obj({ items: Type.Array(PoolView, { description: 'every pool, its allocations left out (pools.get has them)' }) }),
+  },
+  'pools.get': {
+    request: obj({ name: Name }),
+    response: obj({ pool: PoolView }),
   },
   'rollouts.pause': {
     request: obj({ policy: Name }),

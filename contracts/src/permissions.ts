@@ -31,10 +31,13 @@ export function agentPermissions(host: string): SubjectPermissions {
   };
 }
 
-/** Operators (CLI, CI pipelines) write intent and call the API; they never write desired state or reports. */
+/**
+ * Operators (CLI, CI pipelines) write intent and call the API; they never write desired state,
+ * reports or pool allocations (fleetnet.alloc.<pool>: the controllers' alone, like desired state).
+ */
 export function operatorPermissions(): SubjectPermissions {
   return {
-    publish: { allow: ['fleetnet.intent.policy.*', 'fleetnet.intent.host.*', 'fleetnet.api.>', '$JS.API.>'] },
+    publish: { allow: ['fleetnet.intent.policy.*', 'fleetnet.intent.host.*', 'fleetnet.intent.pool.*', 'fleetnet.api.>', '$JS.API.>'] },
     subscribe: { allow: ['_INBOX.>', 'fleetnet.>'] },
   };
 }

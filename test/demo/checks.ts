@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { FleetHost } from '../support/fleet.ts';
 import { kernelLink, ROUTER_IP } from '../support/fleet.ts';
-import { dataAddress, roleOf } from './roles.ts';
+import { roleOf } from './roles.ts';
 
 // async: the NATS relay into the namespaces runs in this process and must not be blocked
 const run = promisify(execFile);
@@ -53,8 +53,10 @@ export async function dataPlaneChecks(hosts: FleetHost[]): Promise<CheckResult[]
   for (const [i, h] of storage.entries()) {
     const peer = storage[(i + 1) % storage.length]!;
     if (peer === h) continue;
-    const { ip } = dataAddress(peer.index);
-    const ok = await pings(h, ip);
+    // the address the peer's pool gave it, as its kernel has it
+    const link = await ipJson(peer, 'addr', 'show', 'dev', 'stor100').catch(() => []);
+    const ip: string = link[0]?.addr_info?.find((a: { family: string }) => a.family === 'inet')?.local ?? 'none';
+    const ok = ip.startsWith('10.100.0.') && await pings(h, ip);
     out.push({ host: h.name, check: `ping ${peer.name} on VLAN 100`, ok, detail: ok ? `${ip} via bond0/stor100` : `${ip} unreachable` });
   }
   return out;

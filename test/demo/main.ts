@@ -5,17 +5,15 @@
  * per-host table at the end. Everything it made is removed on exit or Ctrl-C.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import type { HostView } from '@fleetnet/contracts';
 import { renderTable } from '../../cli/src/output/table.ts';
 import { ovsAvailable } from '../support/ovs.ts';
 import { repoRoot, startFleet, type Fleet } from '../support/fleet.ts';
 import { dataPlaneChecks } from './checks.ts';
 import { printLiveEvents } from './live-events.ts';
-import { demoHostName, hostAddressPolicy, roleOf } from './roles.ts';
+import { demoHostName, roleOf } from './roles.ts';
 import { beginRun, cleanupDeadRuns, endRunWhenEmpty, recordRun, runDir } from './runs.ts';
 import { watchAncestors } from './supervise.ts';
 import { onExit } from '../support/cleanup.ts';
@@ -120,7 +118,8 @@ const specs = Array.from({ length: count }, (_, i) => ({
 
 /** The policies each host must end up with, by name: what "done" means for the demo. */
 function expectedPolicies(index: number): string[] {
-  return ['demo-routes-dns', roleOf(index) === 'storage' ? 'demo-storage-ovs' : 'demo-compute-bridge', `demo-addr-${demoHostName(index)}`];
+  const storage = roleOf(index) === 'storage';
+  return ['demo-routes-dns', storage ? 'demo-storage-ovs' : 'demo-compute-bridge', storage ? 'demo-addr-storage' : 'demo-addr-compute'];
 }
 
 function cli(fleet: Fleet, ...argv: string[]): Promise<number | null> {
@@ -169,19 +168,14 @@ try {
   ));
   say(`NATS: ${fleet.natsUrl}; controller pid ${fleet.controller?.pid}; logs in ${join(fleet.dir, 'logs')}`);
 
-  // Groups first, then the per-host addresses that build on what the group policies create: a
-  // host address on stor100 means nothing before the storage policy has made stor100 there.
+  // Groups first, then the per-host addresses (pools and templated policies: every host, whatever
+  // --hosts says) that build on what the group policies create: a host address on stor100 means
+  // nothing before the storage policy has made stor100 there.
   const file = (f: string) => join(examples, f);
   const steps: string[][] = [
     ['10-routes-dns.yaml', '20-storage-ovs-bond-vlan.yaml', '30-compute-bridge-mtu.yaml'].map(file),
-    [file('40-host-addresses.yaml')],
+    [file('35-address-pools.yaml'), file('40-host-addresses.yaml')],
   ];
-  if (count > 3) {
-    const extra = join(fleet.dir, 'more-host-addresses.yaml');
-    writeFileSync(extra, Array.from({ length: count - 3 }, (_, i) => stringify(hostAddressPolicy(i + 4))).join('---\n'));
-    steps[1]!.push(extra);
-    say(`hosts past 3 get their addresses from ${extra} (same pattern as 40-host-addresses.yaml)`);
-  }
   const stopEvents = printLiveEvents(fleet.client.nc, console.log, t0);
   for (const files of steps) {
     say(`fleetnet apply ${files.map((f) => `-f ${relative(repoRoot, f)}`).join(' ')} --wait`);

@@ -97,6 +97,26 @@ test('an agent cannot publish intent or call the JetStream API', async () => {
   await h1c.close().catch(() => undefined);
 });
 
+test('pool allocations are the controller\'s: neither an agent nor an operator can write on fleetnet.alloc.<pool>', async () => {
+  const seen: string[] = [];
+  const sub = ctl.subscribe('fleetnet.alloc.>', { callback: (_e, m) => void seen.push(m.subject) });
+  await ctl.flush();
+  const op = await connect({ servers: server.url, user: 'op', pass: 'op-secret' });
+  const h1d = await agentConnect('h1');
+  h1d.publish(subjects.alloc('lab'), 'agent');
+  op.publish(subjects.alloc('lab'), 'operator');
+  op.publish(subjects.intentPool('lab'), 'pool intent is an operator\'s');
+  await h1d.flush().catch(() => undefined);
+  await op.flush().catch(() => undefined);
+  ctl.publish(subjects.alloc('lab'), 'controller');
+  await ctl.flush();
+  await sleep(500);
+  assert.equal(seen, [subjects.alloc('lab')], 'only the controller\'s record arrives');
+  sub.unsubscribe();
+  await h1d.close().catch(() => undefined);
+  await op.close().catch(() => undefined);
+});
+
 test('a wrong password is refused', async () => {
   let refused = false;
   try {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import {
   canonicalJson, encodeEvent, EventTypes, makeEvent, parseEvent, subjects,
-  type HostNetworkPolicy, type RolloutView,
+  type AddressPool, type HostNetworkPolicy, type RolloutView,
 } from '@fleetnet/contracts';
 import { connectClient, timeoutOf, type Client } from '../client.ts';
 import { examples, globals, type Ctx } from '../context.ts';
@@ -70,8 +70,10 @@ export function registerApply(program: Command, ctx: Ctx) {
     ))
     .action(async (opts: { filename: string[]; wait?: boolean; dryRun?: boolean; force?: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const loaded = loadOrFail(opts.filename, undefined, (note) => ctx.err.write(`${note}\n`));
+      let pools: { pool: AddressPool }[] = [];
+      const loaded = loadOrFail(opts.filename, undefined, (note) => ctx.err.write(`${note}\n`), (p) => (pools = p));
       if (opts.dryRun) {
+        for (const { pool } of pools) ctx.out.write(`---\n# pool/${pool.metadata.name} would be published on ${subjects.intentPool(pool.metadata.name)}\n${stringify(pool, { lineWidth: 0 })}`);
         // kubectl's --dry-run=client: every local check ran; what the controller would receive, as YAML
         for (const { policy } of loaded) {
           const subject = subjects.intentPolicy(policy.metadata.name);
@@ -106,6 +108,12 @@ export function registerApply(program: Command, ctx: Ctx) {
           },
         });
         try {
+          // pools first: a templated policy's hosts get their addresses as soon as it lands
+          for (const { pool } of pools) {
+            const subject = subjects.intentPool(pool.metadata.name);
+            await c.publishEvent(subject, makeEvent(EventTypes.poolUpserted, CLI_SOURCE, subject, { pool }));
+            ctx.out.write(`pool/${pool.metadata.name} published\n`);
+          }
           for (const { loaded: { policy }, subject, event } of events) {
             const name = policy.metadata.name;
             ids.set(event.id, name);

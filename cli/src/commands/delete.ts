@@ -8,12 +8,21 @@ import { CLI_SOURCE } from './apply.ts';
 export function registerDelete(program: Command, ctx: Ctx) {
   program
     .command('delete')
-    .description('delete a policy: hosts it configured revert what only it wanted')
-    .argument('<resource>', 'policy')
-    .argument('<name>', 'policy name')
-    .addHelpText('after', examples('fleetnet delete policy storage-vlan'))
+    .description('delete a policy (hosts it configured revert what only it wanted) or an address pool (its addresses are given back)')
+    .argument('<resource>', 'policy | pool')
+    .argument('<name>', 'policy or pool name')
+    .addHelpText('after', examples('fleetnet delete policy storage-vlan', 'fleetnet delete pool lab'))
     .action(async (resource: string, name: string, _opts: unknown, cmd: Command) => {
-      if (!['policy', 'policies'].includes(resource)) throw new CliError(`cannot delete "${resource}": use delete policy NAME`, ExitCode.invalid);
+      if (['pool', 'pools'].includes(resource)) {
+        const subject = subjectFor('intentPool', name);
+        await withClient(globals(cmd), async (c) => {
+          await c.request('pools.get', { name });
+          await c.publishEvent(subject, makeEvent(EventTypes.poolDeleted, CLI_SOURCE, subject, { name }));
+        });
+        ctx.out.write(`pool/${name} deleted\n`);
+        return;
+      }
+      if (!['policy', 'policies'].includes(resource)) throw new CliError(`cannot delete "${resource}": use delete policy NAME or delete pool NAME`, ExitCode.invalid);
       const subject = subjectFor('intentPolicy', name);
       await withClient(globals(cmd), async (c) => {
         const { policy } = await c.request('policies.get', { name });

@@ -8,6 +8,7 @@ import { parseFormat, renderData } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { age } from '../output/time.ts';
 import { labelsText } from '../output/views.ts';
+import { renderPool } from '../output/pools.ts';
 
 const value = (v: unknown) => (v === undefined || v === null ? '<none>' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
@@ -78,14 +79,19 @@ export function renderHost({ host: h, events }: ApiResponse<'hosts.get'>, c: Col
 export function registerDescribe(program: Command, ctx: Ctx) {
   program
     .command('describe')
-    .description('everything about one host: labels, facts, versions, policies, per-property sync, conditions, last error, events')
-    .argument('<resource>', 'host')
-    .argument('<name>', 'host name')
+    .description('everything about one host (labels, facts, versions, policies, per-property sync, conditions, last error, events) or one address pool')
+    .argument('<resource>', 'host | pool')
+    .argument('<name>', 'host or pool name')
     .option('-o, --output <format>', 'table|json|yaml (json/yaml: the hosts.get reply)', 'table')
-    .addHelpText('after', examples('fleetnet describe host node1', 'fleetnet describe host node1 -o yaml'))
+    .addHelpText('after', examples('fleetnet describe host node1', 'fleetnet describe host node1 -o yaml', 'fleetnet describe pool lab'))
     .action(async (resource: string, name: string, opts: { output: string }, cmd: Command) => {
-      if (!['host', 'hosts'].includes(resource)) throw new CliError(`cannot describe "${resource}": use describe host NAME`, ExitCode.invalid);
       const format = parseFormat(opts.output);
+      if (['pool', 'pools'].includes(resource)) {
+        const res = await withClient(globals(cmd), (c) => c.request('pools.get', { name }));
+        ctx.out.write(format === 'json' || format === 'yaml' ? renderData(format, res) : renderPool(res.pool, ctx.colors));
+        return;
+      }
+      if (!['host', 'hosts'].includes(resource)) throw new CliError(`cannot describe "${resource}": use describe host NAME or describe pool NAME`, ExitCode.invalid);
       const res = await withClient(globals(cmd), (c) => c.request('hosts.get', { name }));
       ctx.out.write(format === 'json' || format === 'yaml' ? renderData(format, res) : renderHost(res, ctx.colors));
     });

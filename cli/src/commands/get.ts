@@ -4,16 +4,17 @@ import { examples, globals, type Ctx } from '../context.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { parseFormat, render } from '../output/format.ts';
 import { hostsTable, policiesTable, rolloutsTable } from '../output/views.ts';
+import { poolsTable } from '../output/pools.ts';
 import { parseSelectorArg as parseSelector } from '../selector-arg.ts';
 import { chunkFlag, countFlag, listAll, type ListBody, type ListMethod } from '../list.ts';
 
-export const RESOURCE_KINDS: Record<string, 'hosts' | 'policies' | 'rollouts'> = {
-  host: 'hosts', hosts: 'hosts', policy: 'policies', policies: 'policies', rollout: 'rollouts', rollouts: 'rollouts',
+export const RESOURCE_KINDS: Record<string, 'hosts' | 'policies' | 'rollouts' | 'pools'> = {
+  host: 'hosts', hosts: 'hosts', policy: 'policies', policies: 'policies', rollout: 'rollouts', rollouts: 'rollouts', pool: 'pools', pools: 'pools',
 };
 
-export function resourceKind(kind: string): 'hosts' | 'policies' | 'rollouts' {
+export function resourceKind(kind: string): 'hosts' | 'policies' | 'rollouts' | 'pools' {
   const k = RESOURCE_KINDS[kind.toLowerCase()];
-  if (!k) throw new CliError(`unknown resource "${kind}": use hosts, policies or rollouts`, ExitCode.invalid);
+  if (!k) throw new CliError(`unknown resource "${kind}": use hosts, policies, rollouts or pools`, ExitCode.invalid);
   return k;
 }
 
@@ -29,7 +30,7 @@ export function registerGet(program: Command, ctx: Ctx) {
   program
     .command('get')
     .description('list hosts, policies or rollouts (one by NAME), as a table or as the contracts\' JSON/YAML')
-    .argument('<resource>', 'hosts | policies | rollouts')
+    .argument('<resource>', 'hosts | policies | rollouts | pools')
     .argument('[name]', 'one host, policy or rollout (by policy name)')
     .option('-l, --selector <selector>', 'label selector, e.g. rack=r1,role in (storage,compute),!canary')
     .option('--phase <phase>', 'hosts only: Pending, Applying, Applied, RolledBack, Failed, Drifted, Unknown')
@@ -42,6 +43,7 @@ export function registerGet(program: Command, ctx: Ctx) {
       'fleetnet get policy storage-vlan -o yaml',
       'fleetnet get rollouts -o json',
       'fleetnet get hosts --limit 20',
+      'fleetnet get pool lab -o yaml    # every allocation: host, address, since',
     ))
     .action(async (resource: string, name: string | undefined, opts: GetOptions, cmd: Command) => {
       const kind = resourceKind(resource);
@@ -60,7 +62,16 @@ export function registerGet(program: Command, ctx: Ctx) {
       if (opts.phase && kind !== 'hosts') throw new CliError('--phase applies to hosts only', ExitCode.invalid);
       if (opts.selector && kind === 'rollouts') throw new CliError('--selector applies to hosts and policies', ExitCode.invalid);
       const c = ctx.colors;
+      if (kind === 'pools' && (opts.selector || opts.chunkSize !== undefined || opts.limit !== undefined)) throw new CliError('--selector, --chunk-size and --limit do not apply to pools', ExitCode.invalid);
       const text = await withClient(globals(cmd), async (client) => {
+        if (kind === 'pools') {
+          if (name) {
+            const { pool } = await client.request('pools.get', { name });
+            return render(format, pool, () => poolsTable([pool], c));
+          }
+          const res = await client.request('pools.list', {});
+          return render(format, res, () => (res.items.length ? poolsTable(res.items, c) : 'no pools\n'));
+        }
         if (kind === 'hosts') {
           if (name) {
             const { host } = await client.request('hosts.get', { name });

@@ -27,12 +27,19 @@ export function renderRolloutStatus(r: RolloutView, c: Colors): string {
 export function registerRollout(program: Command, ctx: Ctx) {
   program
     .command('rollout')
-    .description('pause, resume or inspect the rollout of a policy')
-    .argument('<action>', 'pause | resume | status')
+    .description('pause, resume or inspect the rollout of a policy; recapture its captured values (all hosts, or HOST)')
+    .argument('<action>', 'pause | resume | status | recapture')
     .argument('<policy>', 'policy name')
+    .argument('[host]', 'recapture only: one host (default: every host)')
     .option('-o, --output <format>', 'table|json|yaml (json/yaml: the RolloutView)', 'table')
-    .addHelpText('after', examples('fleetnet rollout status storage-vlan', 'fleetnet rollout pause storage-vlan', 'fleetnet rollout resume storage-vlan'))
-    .action(async (action: string, policy: string, opts: { output: string }, cmd: Command) => {
+    .addHelpText('after', examples('fleetnet rollout status storage-vlan', 'fleetnet rollout pause storage-vlan', 'fleetnet rollout resume storage-vlan', 'fleetnet rollout recapture br-uplink node1    # capture again from node1\'s current state'))
+    .action(async (action: string, policy: string, host: string | undefined, opts: { output: string }, cmd: Command) => {
+      if (action === 'recapture') {
+        const r = await withClient(globals(cmd), (c) => c.request('rollouts.recapture', { policy, ...(host ? { host } : {}) }));
+        ctx.out.write(`rollout/${policy} recapture requested for ${host ? `host ${host}` : 'every host'} (revision ${r.revision}): captures are evaluated again from the current state\n`);
+        return;
+      }
+      if (host !== undefined) throw new CliError(`rollout ${action} takes no HOST`, ExitCode.invalid);
       const methods = { pause: 'rollouts.pause', resume: 'rollouts.resume', status: 'rollouts.get' } as const;
       const method = methods[action as keyof typeof methods];
       if (!method) throw new CliError(`unknown rollout action "${action}": use pause, resume or status`, ExitCode.invalid);

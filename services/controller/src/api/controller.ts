@@ -28,5 +28,8 @@ export class ApiController {
   @MessagePattern('rollouts.get') rolloutsGet(@Payload() b: unknown) { return this.answer('rollouts.get', b, this.api.rolloutsGet); }
   @MessagePattern('rollouts.pause') rolloutsPause(@Payload() b: unknown) { return this.answer('rollouts.pause', b, this.api.rolloutsPause); }
   @MessagePattern('rollouts.resume') rolloutsResume(@Payload() b: unknown) { return this.answer('rollouts.resume', b, this.api.rolloutsResume); }
+  @MessagePattern('rollouts.recapture') rolloutsRecapture(@Payload() b: unknown) { return this.answer('rollouts.recapture', b, (r) => this.api.rolloutsRecapture(r)); }
+  @MessagePattern('pools.list') poolsList(@Payload() b: unknown) { return this.answer('pools.list', b, this.api.poolsList); }
+  @MessagePattern('pools.get') poolsGet(@Payload() b: unknown) { return this.answer('pools.get', b, this.api.poolsGet); }
   @MessagePattern('plan') plan(@Payload() b: unknown) { return this.answer('plan', b, this.api.plan); }
 }

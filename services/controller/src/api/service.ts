@@ -10,6 +10,7 @@ import { decode } from '../projection/decode.ts';
 import { checkIntent } from '../projection/intent.ts';
 import { ProjectionService } from '../projection/service.ts';
 import { desiredVersionOf } from '../projection/state.ts';
+import { poolView } from '../projection/views.ts';
 import { ApiFailure } from './errors.ts';
 import * as q from './queries.ts';
 
@@ -99,6 +100,26 @@ export class ApiService {
     if (pause) await this.intent(EventTypes.rolloutPaused, subjects.intentPolicy(policy), { policy });
     else await this.intent(EventTypes.rolloutResumed, subjects.intentPolicy(policy), { policy });
     return q.getRollout(this.state, policy);
+  }
+
+  poolsList = (): ApiResponse<'pools.list'> => ({
+    items: Object.values(this.state.pools).filter((p) => !p.deleted).sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((p) => ({ ...poolView(this.state, p), allocations: [] })),
+  });
+
+  poolsGet = (r: ApiRequest<'pools.get'>): ApiResponse<'pools.get'> => {
+    const p = this.state.pools[r.name];
+    if (!p || p.deleted) throw new ApiFailure('NOT_FOUND', `pool "${r.name}" not found`);
+    return { pool: poolView(this.state, p) };
+  };
+
+  /** Drops the frozen captures of a policy (one host or all): the next compile evaluates them again. */
+  async rolloutsRecapture(r: ApiRequest<'rollouts.recapture'>): Promise<ApiResponse<'rollouts.recapture'>> {
+    const p = this.state.policies[r.policy];
+    if (!p || p.deleted) throw new ApiFailure('NOT_FOUND', `policy "${r.policy}" not found`);
+    if (r.host !== undefined) q.hostOrFail(this.state, r.host);
+    await this.intent(EventTypes.rolloutRecaptureRequested, subjects.intentPolicy(r.policy), { policy: r.policy, ...(r.host ? { host: r.host } : {}) });
+    return { policy: r.policy, ...(r.host ? { host: r.host } : {}), revision: p.revision };
   }
 
   rolloutsPause = (r: ApiRequest<'rollouts.pause'>) => this.pauseResume(r.policy, true);
