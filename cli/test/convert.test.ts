@@ -146,7 +146,7 @@ test('convert: bad YAML is exit 2 with file:line:col, wrong --from is exit 2', a
   assert.throws(() => convertText('ovirt', 'a: [1, 2\n', 'f.yaml'), (e: Error & { preamble?: string[]; lines?: string[] }) => /f\.yaml:/.test((e.lines ?? []).join('\n')));
   const r = await runCli(['convert', '--from', 'nmstate', 'cli/test/fixtures/ovirt-spec-node1.yaml']);
   assert.is(r.code, 2);
-  assert.match(r.stderr, '--from must be ovirt or hostplumber');
+  assert.match(r.stderr, '--from must be ovirt, hostplumber or nncp');
   const j = await runCli(['convert', '--from', 'ovirt', '-o', 'json', '-'], { input: readFileSync(join(fixtures, 'ovirt-spec-node1.yaml'), 'utf8') });
   assert.is(j.code, 0, j.stderr);
   const parsed = JSON.parse(j.stdout) as { policies: unknown[]; unsupported: string[] };

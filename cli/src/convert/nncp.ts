@@ -29,8 +29,9 @@ const SERVER_METADATA = ['namespace', 'creationTimestamp', 'resourceVersion', 's
 /** Is this document (or a List of them) a kubernetes-nmstate object (a policy, or a kind refused by name)? */
 export function isNncp(doc: unknown): boolean {
   if (!isObject(doc)) return false;
-  if (doc.kind === NNCP_KIND || String(doc.apiVersion).startsWith('nmstate.io/') || String(doc.kind) in OTHER_KINDS) return true;
-  return LIST_KINDS.includes(String(doc.kind)) && Array.isArray(doc.items) && doc.items.some((i) => isObject(i) && i.kind === NNCP_KIND);
+  // by its API group: a fleetnet document of a wrong kind stays a fleetnet document with that error
+  if (String(doc.apiVersion).startsWith('nmstate.io/')) return true;
+  return LIST_KINDS.includes(String(doc.kind)) && Array.isArray(doc.items) && doc.items.some((i) => isNncp(i));
 }
 
 /** One NNCP as a policy, with the problems found (their paths in the NNCP document) and notes. */
