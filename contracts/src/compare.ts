@@ -54,7 +54,8 @@ function compareIp(r: Results, p: string, fam: 'ipv4' | 'ipv6', d: IpConfig, a: 
   if (d.address === undefined) return;
   // Link-local addresses are the kernel's, not the operator's, unless the desired state names them.
   const wantsLinkLocal = d.address.some((x) => isLinkLocal(x.ip));
-  const actualAddrs = (a?.address ?? []).filter((x) => wantsLinkLocal || !isLinkLocal(x.ip));
+  // Leased (DHCP/SLAAC) addresses are the server's, never compared as static ones.
+  const actualAddrs = (a?.address ?? []).filter((x) => !x['fleetnet.io/dynamic'] && (wantsLinkLocal || !isLinkLocal(x.ip)));
   const dIps = sortedSet(d.address.map((x) => normalizeIp(x.ip)));
   const aIps = sortedSet(actualAddrs.map((x) => normalizeIp(x.ip)));
   r.add(`${at}.address`, `${fam}_address`, dIps, aIps);

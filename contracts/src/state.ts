@@ -45,6 +45,8 @@ export const Address = Type.Object(
   {
     ip: Type.String({ description: 'IPv4 or IPv6 address without prefix' }),
     'prefix-length': Type.Integer({ minimum: 0, maximum: 128 }),
+    // nmstate marks a leased address by its ticking valid-life-time; a stable flag keeps reports from changing every second
+    'fleetnet.io/dynamic': Type.Optional(Type.Boolean({ description: 'reported only: a DHCP lease or SLAAC gave this address (never compared as static)' })),
   },
   { additionalProperties: false },
 );

@@ -24,6 +24,8 @@ export interface AgentOptions {
   backends?: Backend[];
   /** leave OVS out */
   ovs?: boolean;
+  /** how long an apply waits for a DHCP lease; default 30 s */
+  dhcpLeaseTimeoutMs?: number;
   /** crash tests only (FLEETNET_PAUSE_AFTER_OP, read at process start): stop for good after this many operations */
   pauseAfterOp?: number;
 }
@@ -37,6 +39,7 @@ export function createAgent(opts: AgentOptions) {
   const stateDir = openStateDir(opts.stateDir);
   const backends = opts.backends ?? createBackends({
     run, log: opts.log, ovsDb: opts.ovsDb, sysfsRoot: opts.sysfsRoot, resolvConf: opts.resolvConf, hostnameFile: opts.hostnameFile, netns: opts.netns, ovs: opts.ovs,
+    stateDir: stateDir.path, dhcpLeaseTimeoutMs: opts.dhcpLeaseTimeoutMs,
   });
   const reconciler = createReconciler({ backends, stateDir, log: opts.log, run, capabilities: createCapabilities(run), pauseAfterOp: opts.pauseAfterOp });
 

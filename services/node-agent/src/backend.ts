@@ -9,10 +9,11 @@ import type { NetworkState } from '@fleetnet/contracts';
  *   linux-create   Linux links created (veth, bridge, vlan, ...) so OVS can attach them
  *   ovs            one ovs-vsctl transaction: bridges, ports, bonds, tags, internal ports
  *   linux-configure  masters, MTU, MAC, addresses, up/down, routes — also on OVS internal ports
+ *   dhcp           DHCPv4 clients started (waiting for the lease) or stopped, once the links are up
  *   sriov          sysfs writes: VF count, per-VF settings, driver binding
  *   dns            resolv.conf replaced atomically
  */
-export const STAGES = ['linux-remove', 'linux-create', 'ovs', 'linux-configure', 'sriov', 'dns'] as const;
+export const STAGES = ['linux-remove', 'linux-create', 'ovs', 'linux-configure', 'dhcp', 'sriov', 'dns'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** What the reconciler needs of any operation; each backend adds what it executes. */
@@ -45,6 +46,14 @@ export type Operation =
       argv?: string[];
     })
   | (OperationBase & { backend: 'dns'; path: string; content: string })
+  | (OperationBase & {
+      backend: 'dhcp';
+      action: 'start' | 'stop';
+      iface: string;
+      settings?: import('./dhcp/settings.ts').DhcpSettings;
+      /** the resolv.conf a lease's DNS servers go to (auto-dns), saved in the checkpoint like the dns stage's */
+      resolvConf?: string;
+    })
   | (OperationBase & {
       backend: 'host';
       /** one command, run under the agent's netns (ip rule, sysctl, hostname) */

@@ -1,4 +1,5 @@
 import type { Backend } from './backend.ts';
+import { createDhcpBackend } from './dhcp/index.ts';
 import { createDnsBackend } from './dns/index.ts';
 import { createHostBackend } from './host/index.ts';
 import type { Runner } from './exec.ts';
@@ -22,6 +23,10 @@ export interface BackendOptions {
   netns?: string;
   /** leave OVS out (no ovs-vsctl on this host) */
   ovs?: boolean;
+  /** the agent's state directory: with it, DHCPv4 clients run (their files under its dhcp/) */
+  stateDir?: string;
+  /** how long an apply waits for a DHCP lease; default 30 s */
+  dhcpLeaseTimeoutMs?: number;
 }
 
 /** The real backends, linux first: the others overlay the kernel's view when reading. */
@@ -30,6 +35,7 @@ export function createBackends(opts: BackendOptions): Backend[] {
   if (opts.ovs !== false) backends.push(createOvsBackend({ db: opts.ovsDb, run: opts.run, log: opts.log }));
   backends.push(createSriovBackend({ root: opts.sysfsRoot ?? '/sys', run: opts.run, log: opts.log }));
   backends.push(createDnsBackend({ path: opts.resolvConf ?? '/etc/resolv.conf', log: opts.log }));
+  if (opts.stateDir !== undefined) backends.push(createDhcpBackend({ stateDir: opts.stateDir, run: opts.run, log: opts.log, resolvConf: opts.resolvConf ?? '/etc/resolv.conf', leaseTimeoutMs: opts.dhcpLeaseTimeoutMs }));
   backends.push(createHostBackend({ run: opts.run, log: opts.log, hostnameFile: opts.hostnameFile ?? '/etc/hostname', drivesNetns: opts.netns !== undefined }));
   return backends;
 }

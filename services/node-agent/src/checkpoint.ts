@@ -64,11 +64,12 @@ export function dropCheckpoint(dir: StateDir): void {
 function snapshotFiles(ops: Operation[]): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const o of ops) {
-    if (o.backend !== 'dns' || o.path in out) continue;
+    const path = o.backend === 'dns' ? o.path : o.backend === 'dhcp' ? o.resolvConf : undefined;
+    if (path === undefined || path in out) continue;
     try {
-      out[o.path] = readFileSync(o.path, 'utf8');
+      out[path] = readFileSync(path, 'utf8');
     } catch {
-      out[o.path] = null;
+      out[path] = null;
     }
   }
   return out;

@@ -89,7 +89,8 @@ function restoreEntry(i: Interface): Interface {
       ...(cfg.enabled === false ? { enabled: false } : {}),
       // off is the kernel's default and is not reported: restore it explicitly
       ...(fam === 'ipv4' ? { forwarding: i.ipv4?.forwarding ?? false } : {}),
-      address: (cfg.address ?? []).filter((a) => !isLinkLocal(a.ip)),
+      // a leased address comes back with its lease, not as a static one
+      address: (cfg.address ?? []).filter((a) => !isLinkLocal(a.ip) && !a['fleetnet.io/dynamic']).map((a) => ({ ip: a.ip, 'prefix-length': a['prefix-length'] })),
     };
   }
   return out;

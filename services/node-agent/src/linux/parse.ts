@@ -154,14 +154,14 @@ export function parseLinuxState(input: {
     iface.ipv4 = {
       enabled: v4.length > 0,
       dhcp: v4.some((a) => a.dynamic === true),
-      address: v4.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen })),
+      address: v4.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen, ...(a.dynamic ? { 'fleetnet.io/dynamic': true } : {}) })),
     };
     // reported only when on: off is the kernel's default and what an unnamed interface has
     if (forwarding.has(l.ifname)) iface.ipv4.forwarding = true;
     iface.ipv6 = {
       enabled: v6.length > 0,
       dhcp: false,
-      address: v6.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen })),
+      address: v6.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen, ...(a.dynamic ? { 'fleetnet.io/dynamic': true } : {}) })),
     };
     if (l.master) iface.controller = l.master;
     if (l.ifalias) iface.description = l.ifalias;

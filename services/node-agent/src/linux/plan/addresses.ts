@@ -8,14 +8,12 @@ export type AddressList = { ip: string; 'prefix-length': number }[];
 
 const addrKey = (a: { ip: string; 'prefix-length': number }) => `${normalizeIp(a.ip)}/${a['prefix-length']}`;
 
-/** What the agent does not do: it sets static addresses only. */
+/** What the agent does not do: DHCPv4 runs a client (dhcp/), DHCPv6 and SLAAC do not run yet. */
 export function unsupportedAddressing(d: Interface, v: PlanView): PlanError[] {
   const errors: PlanError[] = [];
-  for (const fam of ['ipv4', 'ipv6'] as const) {
-    const cfg: IpConfig | undefined = d[fam];
-    if (cfg?.dhcp) errors.push({ path: v.at(d.name, `${fam}.dhcp`), message: 'DHCP is not supported by the agent; give static addresses' });
-    if (cfg?.autoconf) errors.push({ path: v.at(d.name, `${fam}.autoconf`), message: 'IPv6 autoconf (SLAAC) is not supported by the agent; give static addresses' });
-  }
+  const cfg: IpConfig | undefined = d.ipv6;
+  if (cfg?.dhcp) errors.push({ path: v.at(d.name, 'ipv6.dhcp'), message: 'DHCPv6 is not supported by the agent (its client, busybox udhcpc, does IPv4 only); give static addresses' });
+  if (cfg?.autoconf) errors.push({ path: v.at(d.name, 'ipv6.autoconf'), message: 'IPv6 autoconf (SLAAC) is not supported by the agent; give static addresses' });
   return errors;
 }
 
@@ -32,7 +30,8 @@ export function addressOps(d: Interface, a: Interface | undefined, addressLoss: 
     const want = cfg.enabled === false ? [] : cfg.address;
     if (want === undefined) continue;
     const wantsLinkLocal = want.some((x) => isLinkLocal(x.ip));
-    const have = (a?.[fam]?.address ?? []).filter((x) => wantsLinkLocal || !isLinkLocal(x.ip));
+    // a lease's address is the DHCP client's while it runs; without dhcp it goes like any other
+    const have = (a?.[fam]?.address ?? []).filter((x) => !(cfg.dhcp && x['fleetnet.io/dynamic']) && (wantsLinkLocal || !isLinkLocal(x.ip)));
     const wantKeys = new Set(want.map(addrKey));
     const haveKeys = new Set(have.map(addrKey));
     // Deletions first: with IPv4 a new address in the subnet of a deleted primary would go with it.

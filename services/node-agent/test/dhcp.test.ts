@@ -1,0 +1,214 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NetworkState } from '@fleetnet/contracts';
+import { createAgent, type Agent } from '../src/index.ts';
+import type { DhcpBackend } from '../src/dhcp/index.ts';
+import { createLogger } from '../src/log.ts';
+import { killPid, onExit } from '../../../test/support/cleanup.ts';
+import { createNetns, vethPair, type Netns } from '../../../test/support/netns.ts';
+import { sleep, waitFor } from '../../../test/support/ports.ts';
+import { testUnless } from '../../../test/support/skip.ts';
+
+const has = (prog: string) => spawnSync('sh', ['-c', `command -v ${prog}`]).status === 0;
+const missing = !has('udhcpc') ? 'udhcpc (Debian package udhcpc) is not installed' : !has('dnsmasq') ? 'dnsmasq is not installed' : undefined;
+
+/** A DHCP client namespace `cli` and a server namespace `srv` joined by a veth (cli0 — srv0, 192.0.2.1 on srv0). */
+interface Lab {
+  cli: Netns;
+  srv: Netns;
+  dir: string;
+  resolvConf: string;
+  agent(): Agent;
+  /** dnsmasq on srv0 (no DNS port, no host files), killed by its pid at cleanup */
+  serve(opts?: { router?: boolean; dns?: boolean }): Promise<void>;
+  dhcpPids(): number[];
+  cleanup(): Promise<void>;
+}
+
+function lab(): Lab {
+  const cli = createNetns('dhc');
+  const srv = createNetns('dhs');
+  vethPair(srv, 'srv0', cli, 'cli0');
+  srv.ip('addr', 'add', '192.0.2.1/24', 'dev', 'srv0');
+  srv.ip('link', 'set', 'srv0', 'up');
+  const dir = mkdtempSync(join(tmpdir(), 'fleetnet-dhcp-test-'));
+  const removeDir = onExit(`dir-${dir}`, () => rmSync(dir, { recursive: true, force: true }));
+  const resolvConf = join(dir, 'resolv.conf');
+  writeFileSync(resolvConf, '# test resolver\nnameserver 127.0.0.1\n');
+  const stateDir = join(dir, 'state');
+  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const agents: Agent[] = [];
+  let dnsmasqPid: number | undefined;
+  const self: Lab = {
+    cli, srv, dir, resolvConf,
+    agent() {
+      const a = createAgent({ stateDir, log, netns: cli.name, sysfsRoot: join(dir, 'sys'), resolvConf, ovs: false, dhcpLeaseTimeoutMs: 6000 });
+      agents.push(a);
+      return a;
+    },
+    async serve(o = {}) {
+      const pidFile = join(dir, 'dnsmasq.pid');
+      const args = [
+        'netns', 'exec', srv.name, 'dnsmasq', '--keep-in-foreground', '--no-resolv', '--no-hosts', '--conf-file=/dev/null', '--port=0',
+        '--interface=srv0', '--bind-interfaces', '--user=root', `--dhcp-leasefile=${join(dir, 'dnsmasq.leases')}`, `--pid-file=${pidFile}`,
+        '--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,120', '--dhcp-authoritative',
+        o.router === false ? '--dhcp-option=option:router' : '--dhcp-option=option:router,192.0.2.1',
+        o.dns === false ? '--dhcp-option=option:dns-server' : '--dhcp-option=option:dns-server,192.0.2.53',
+      ];
+      const child = spawn('ip', args, { stdio: 'ignore' });
+      dnsmasqPid = child.pid;
+      onExit(`dnsmasq-${child.pid}`, () => killPid(child.pid));
+      await waitFor(() => existsSync(pidFile), 5000, 'dnsmasq started');
+    },
+    dhcpPids: () =>
+      spawnSync('pgrep', ['-f', `udhcpc -f -i cli0 -s ${stateDir}/`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number),
+    async cleanup() {
+      // the clients go first, by pid, through the agent's own supervisor
+      const a = agents.at(-1);
+      const dhcp = a?.backends.find((b) => b.name === 'dhcp') as DhcpBackend | undefined;
+      for (const iface of dhcp?.supervisor.running().keys() ?? []) await dhcp!.supervisor.stop(iface);
+      for (const pid of self.dhcpPids()) killPid(pid);
+      killPid(dnsmasqPid);
+      cli.remove();
+      srv.remove();
+      removeDir();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return self;
+}
+
+const dhcpOn = (extra: Record<string, unknown> = {}): NetworkState => ({
+  interfaces: [{ name: 'cli0', type: 'veth', state: 'up', ipv4: { enabled: true, dhcp: true, ...extra } }],
+});
+const v4 = (ns: Netns, dev: string) => ((ns.ipJson('-4', 'addr', 'show', 'dev', dev) as any[])[0]?.addr_info ?? []) as { local: string; prefixlen: number; dynamic?: boolean }[];
+const defaultRoutes = (ns: Netns, table = 'main') => (ns.ipJson('-4', 'route', 'show', 'table', table, 'default') as any[]);
+const noProbes = { probes: { gateway: false } };
+
+testUnless(test, missing, 'dhcp: a v4 lease is obtained, reported dynamic and in sync; the lease gives the default route and the DNS servers', async () => {
+  const l = lab();
+  try {
+    await l.serve();
+    const agent = l.agent();
+    const r = await agent.apply(dhcpOn(), noProbes);
+    assert.is(r.phase, 'Applied', r.error?.message);
+    assert.ok(r.operations.some((o) => o.backend === 'dhcp' && o.description.startsWith('start the DHCPv4 client on cli0')));
+    const addrs = v4(l.cli, 'cli0');
+    assert.is(addrs.length, 1);
+    assert.match(addrs[0]!.local, /^192\.0\.2\.1[0-5]\d$/);
+    assert.is(addrs[0]!.dynamic, true, 'the kernel holds it with the lease lifetime');
+    const route = defaultRoutes(l.cli)[0];
+    assert.is(route?.gateway, '192.0.2.1');
+    assert.is(route?.protocol, 'dhcp');
+    assert.match(readFileSync(l.resolvConf, 'utf8'), /^nameserver 192\.0\.2\.53$/m);
+    const state = await agent.read();
+    const cli0 = state.interfaces!.find((i) => i.name === 'cli0')!;
+    assert.is(cli0.ipv4?.dhcp, true);
+    assert.equal(cli0.ipv4?.address, [{ ip: addrs[0]!.local, 'prefix-length': 24, 'fleetnet.io/dynamic': true }]);
+    // in sync, and a second apply has nothing to do
+    assert.equal((await agent.plan(dhcpOn())).operations, []);
+    // a static address next to the lease: only the static one is compared as static
+    const both = await agent.apply(dhcpOn({ address: [{ ip: '198.51.100.7', 'prefix-length': 24 }] }), noProbes);
+    assert.is(both.phase, 'Applied', both.error?.message);
+    assert.ok(both.comparison.inSync);
+    assert.is(v4(l.cli, 'cli0').length, 2, 'the lease is kept next to the static address');
+  } finally {
+    await l.cleanup();
+  }
+});
+
+testUnless(test, missing, 'dhcp: auto-dns false leaves resolv.conf alone; auto-gateway false installs no default route; auto-route-table-id puts it in that table', async () => {
+  const l = lab();
+  try {
+    await l.serve();
+    const agent = l.agent();
+    const before = readFileSync(l.resolvConf, 'utf8');
+    const r = await agent.apply(dhcpOn({ 'auto-dns': false, 'auto-gateway': false }), noProbes);
+    assert.is(r.phase, 'Applied', r.error?.message);
+    assert.is(v4(l.cli, 'cli0').length, 1);
+    assert.is(readFileSync(l.resolvConf, 'utf8'), before);
+    assert.equal(defaultRoutes(l.cli), []);
+    // other settings: the client is restarted with them
+    const t = await agent.apply(dhcpOn({ 'auto-dns': false, 'auto-route-table-id': 200 }), noProbes);
+    assert.is(t.phase, 'Applied', t.error?.message);
+    assert.equal(t.operations.filter((o) => o.backend === 'dhcp').map((o) => (o as { action: string }).action), ['stop', 'start']);
+    assert.equal(defaultRoutes(l.cli), []);
+    assert.is(defaultRoutes(l.cli, '200')[0]?.gateway, '192.0.2.1');
+    assert.is(l.dhcpPids().length, 1);
+  } finally {
+    await l.cleanup();
+  }
+});
+
+testUnless(test, missing, 'dhcp: a lease that never comes fails the apply, which rolls back (client stopped, the static address back) and says why', async () => {
+  const l = lab();
+  try {
+    // no server on the link
+    l.cli.ip('addr', 'add', '203.0.113.9/24', 'dev', 'cli0');
+    l.cli.ip('link', 'set', 'cli0', 'up');
+    // the kernel's IPv6 link-local comes with carrier: let it settle so "before" is what the rollback compares to
+    await waitFor(() => (l.cli.ipJson('-6', 'addr', 'show', 'dev', 'cli0') as any[])[0]?.addr_info?.some((a: any) => !a.tentative), 15_000, 'IPv6 link-local');
+    const agent = l.agent();
+    const r = await agent.apply(dhcpOn({ address: [] }), noProbes);
+    assert.is(r.phase, 'RolledBack', r.error?.message);
+    assert.match(r.error?.message ?? '', /no DHCPv4 lease on cli0 within 6 s/);
+    assert.equal(v4(l.cli, 'cli0').map((a) => `${a.local}/${a.prefixlen}`), ['203.0.113.9/24']);
+    assert.equal(l.dhcpPids(), []);
+    const dhcp = agent.backends.find((b) => b.name === 'dhcp') as DhcpBackend;
+    assert.equal([...dhcp.supervisor.running().keys()], []);
+  } finally {
+    await l.cleanup();
+  }
+});
+
+testUnless(test, missing, 'dhcp: turned off, the client is stopped and the leased address and routes removed', async () => {
+  const l = lab();
+  try {
+    await l.serve();
+    const agent = l.agent();
+    assert.is((await agent.apply(dhcpOn(), noProbes)).phase, 'Applied');
+    assert.is(l.dhcpPids().length, 1);
+    const off = await agent.apply({ interfaces: [{ name: 'cli0', type: 'veth', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '198.51.100.7', 'prefix-length': 24 }] } }] }, noProbes);
+    assert.is(off.phase, 'Applied', off.error?.message);
+    await waitFor(() => l.dhcpPids().length === 0, 3000, 'client gone');
+    assert.equal(v4(l.cli, 'cli0').map((a) => `${a.local}/${a.prefixlen}`), ['198.51.100.7/24']);
+    assert.equal(defaultRoutes(l.cli), []);
+    assert.equal((await agent.plan({ interfaces: [{ name: 'cli0', ipv4: { enabled: false } }] })).operations.filter((o) => o.backend === 'dhcp'), []);
+  } finally {
+    await l.cleanup();
+  }
+});
+
+testUnless(test, missing, 'dhcp: a client that dies is restarted; a restarted agent supervises the running client again, without a second one', async () => {
+  const l = lab();
+  try {
+    await l.serve();
+    const first = l.agent();
+    assert.is((await first.apply(dhcpOn(), noProbes)).phase, 'Applied');
+    const [pid] = l.dhcpPids();
+    assert.ok(pid);
+    // the agent restarted: the first one stops supervising (as when it exits), a new one on the same state directory adopts the client
+    (first.backends.find((b) => b.name === 'dhcp') as DhcpBackend).supervisor.close();
+    const second = l.agent();
+    const dhcp = second.backends.find((b) => b.name === 'dhcp') as DhcpBackend;
+    assert.is(dhcp.supervisor.pid('cli0'), pid);
+    const again = await second.apply(dhcpOn(), noProbes);
+    assert.is(again.phase, 'Applied', again.error?.message);
+    assert.equal(again.operations, []);
+    assert.equal(l.dhcpPids(), [pid]);
+    // the client dies: the supervisor starts a new one
+    process.kill(pid!, 'SIGKILL');
+    const [next] = await waitFor(() => { const p = l.dhcpPids(); return p.length === 1 && p[0] !== pid ? p : undefined; }, 10_000, 'client restarted');
+    assert.is(dhcp.supervisor.pid('cli0'), next);
+    await sleep(1500);
+    assert.equal(l.dhcpPids(), [next], 'one client, not two');
+  } finally {
+    await l.cleanup();
+  }
+});
+
+test.run();
