@@ -14,8 +14,8 @@ const SRC = fileURLToPath(new URL('../src', import.meta.url));
 const LAYERS: string[][] = [
   ['config.ts', 'bus.ts', 'streams.ts', 'compile.ts', 'label-index.ts'], // no controller state
   ['projection/'], // facts folded from the streams, intent checked, views derived
-  ['rollout/', 'liveness.ts', 'publish.ts'], // decisions and overlays over the views
-  ['reconciler.ts', 'intake/', 'heartbeats.ts'], // services that act on the bus
+  ['rollout/', 'liveness.ts', 'publish.ts', 'pools.ts'], // decisions and overlays over the views, guarded writes
+  ['pool-keeper.ts', 'reconciler.ts', 'intake/', 'heartbeats.ts'], // services that act on the bus
   ['api/'],
   ['lifecycle.ts', 'app.module.ts', 'index.ts', 'main.ts'], // wiring
 ];
