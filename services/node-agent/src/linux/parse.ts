@@ -14,6 +14,8 @@ export interface IpLink {
   master?: string;
   address?: string;
   ifalias?: string;
+  /** `ip link property add altname`: nmstate's alt-names, which captures match on */
+  altnames?: string[];
   link_type?: string;
   linkinfo?: {
     info_kind?: string;
@@ -165,6 +167,7 @@ export function parseLinuxState(input: {
     };
     if (l.master) iface.controller = l.master;
     if (l.ifalias) iface.description = l.ifalias;
+    if (l.altnames?.length) iface['alt-names'] = l.altnames.map((name) => ({ name }));
     switch (type) {
       case 'linux-bridge': {
         const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'bridge');
