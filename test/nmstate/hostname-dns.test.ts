@@ -30,16 +30,29 @@ test.after(() => {
 });
 
 /** `hostname` after the apply is printed by the same UTS namespace: the agent's. */
-function applyInUts(doc: string): { status: number | null; stdout: string; stderr: string; uts: string } {
+function applyInUts(doc: string, verb: 'apply' | 'plan' = 'apply'): { status: number | null; stdout: string; stderr: string; uts: string } {
   const file = join(dir, 'doc.yaml');
   writeFileSync(file, doc);
   const agent = [process.execPath, bin, '--state-dir', join(dir, 'state'), '--sysfs-root', join(dir, 'sys'), '--resolv-conf', join(dir, 'resolv.conf'),
-    '--hostname-file', join(dir, 'hostname'), '--ovs-db', `unix:${dir}/no-ovs.sock`, '--log-level', 'silent', 'apply', '-f', file, '-o', 'json'];
+    '--hostname-file', join(dir, 'hostname'), '--ovs-db', `unix:${dir}/no-ovs.sock`, '--log-level', 'silent', verb, '-f', file, '-o', 'json'];
   const script = '"$@"; rc=$?; echo "UTS=$(hostname)" >&2; exit $rc';
   const r = spawnSync('unshare', ['--uts', 'ip', 'netns', 'exec', ns.name, 'sh', '-c', script, 'sh', ...agent], { encoding: 'utf8' });
   const uts = /UTS=(.*)/.exec(r.stderr)?.[1] ?? '';
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, uts };
 }
+
+test('plan -o json lists the operations and runs none', () => {
+  const r = applyInUts('hostname:\n  running: fleetnet-h1-plan\n  config: fleetnet-h1-plan\n', 'plan');
+  assert.is(r.status, 0, r.stderr + r.stdout);
+  const p = JSON.parse(r.stdout);
+  assert.equal(p.errors, []);
+  assert.equal(p.operations.map((o: any) => [o.backend, o.description]), [
+    ['host', `write ${join(dir, 'hostname')}: fleetnet-h1-plan`],
+    ['host', 'hostname fleetnet-h1-plan'],
+  ]);
+  assert.is(r.uts, machineHostname, 'plan changed nothing');
+  assert.is(readFileSync(join(dir, 'hostname'), 'utf8'), 'before\n');
+});
 
 test('hostname running and config are set in the agent\'s UTS namespace only, in sync', () => {
   const r = applyInUts('hostname:\n  running: fleetnet-h1-test\n  config: fleetnet-h1-static\n');

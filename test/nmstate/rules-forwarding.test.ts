@@ -117,11 +117,14 @@ test('refused by validation: fwmask without fwmark, mixed families, a kernel pri
   ]);
 });
 
-test('an agent driving a namespace from outside refuses to set the running hostname (it would rename the machine)', async () => {
+test('an agent driving a namespace from outside refuses to set the hostname (it would rename the machine)', async () => {
   const r = await t.agent.apply({ hostname: { running: 'never-this-machine' } });
   assert.is(r.phase, 'Failed');
   assert.is(r.executed, 0);
-  assert.match(r.error?.message ?? '', /hostname\.running: cannot be set by an agent driving a network namespace from outside/);
+  assert.match(r.error?.message ?? '', /hostname: cannot be set by an agent driving a network namespace from outside/);
+  const c = await t.agent.apply({ hostname: { config: 'never-this-file' } });
+  assert.is(c.executed, 0, 'nor the static hostname file');
+  assert.is((await t.agent.read()).hostname, undefined, 'and the machine\'s hostname is not reported as the namespace\'s');
 });
 
 test.run();

@@ -40,15 +40,16 @@ export function createHostBackend(opts: { run: Runner; log: Logger; hostnameFile
   return {
     name: 'host',
     read: async (): Promise<NetworkState> => {
-      const [r4, r6, hostname] = await Promise.all([rules(opts.run, 4), rules(opts.run, 6), readHostname(opts.hostnameFile)]);
-      return { 'route-rules': { config: [...parseRules(r4, 4), ...parseRules(r6, 6)] }, hostname };
+      // driving a namespace from outside, the hostname would be this machine's: not read, never restored
+      const [r4, r6, hostname] = await Promise.all([rules(opts.run, 4), rules(opts.run, 6), opts.drivesNetns ? undefined : readHostname(opts.hostnameFile)]);
+      return { 'route-rules': { config: [...parseRules(r4, 4), ...parseRules(r6, 6)] }, ...(hostname ? { hostname } : {}) };
     },
     plan: (desired, actual) => ({
       operations: [...planRules(desired, actual), ...planForwarding(desired, actual), ...planHostname(desired, actual, opts.hostnameFile)],
       // A network namespace has no hostname of its own: driving one from outside (tests, the library
       // with `netns`), `hostname` would rename the machine this process runs on.
-      errors: opts.drivesNetns && desired.hostname?.running !== undefined
-        ? [{ path: 'hostname.running', message: 'cannot be set by an agent driving a network namespace from outside (it would rename this machine); run the agent inside the host, or in its own UTS namespace' }]
+      errors: opts.drivesNetns && desired.hostname
+        ? [{ path: 'hostname', message: 'cannot be set by an agent driving a network namespace from outside (it would rename this machine); run the agent inside the host, or in its own UTS namespace' }]
         : [],
     }),
     execute: async (ops: Operation[]) => {
