@@ -34,7 +34,7 @@ type Outcome = Omit<ApplyResult, 'timings'>;
 
 /** Plan: every backend's operations for the (validated, resolved) desired state, ordered by stage. */
 export async function planFor(host: Host, desired: NetworkState, actual: ReadResult): Promise<HostPlan> {
-  const ctx = await planContext(host.stateDir, host.capabilities, desired, actual);
+  const ctx = await planContext(host.stateDir, host.capabilities, desired, actual, host.log);
   return { ...planAll(host.backends, desired, actual.state, ctx), ctx };
 }
 
