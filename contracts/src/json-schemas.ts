@@ -4,6 +4,7 @@ import { Envelope, EventDataSchemas } from './events.ts';
 import { HostNetworkPolicy } from './policy.ts';
 import { HostView, PolicyView, RolloutView } from './projection.ts';
 import { NetworkState } from './state.ts';
+import { AddressPool, PoolView } from './pool.ts';
 
 /**
  * Every JSON Schema fleetnet publishes for other services, by file name under contracts/schemas/.
@@ -17,6 +18,8 @@ export function publishedSchemas(): Record<string, unknown> {
     'host-view.json': HostView,
     'policy-view.json': PolicyView,
     'rollout-view.json': RolloutView,
+    'address-pool.json': AddressPool,
+    'pool-view.json': PoolView,
   };
   for (const [type, schema] of Object.entries(EventDataSchemas)) out[`events/${type}.json`] = schema;
   for (const [method, { request, response }] of Object.entries(ApiSchemas)) {
