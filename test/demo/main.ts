@@ -193,6 +193,9 @@ try {
 
   say('fleetnet get hosts -o wide');
   await cli(fleet, 'get', 'hosts', '-o', 'wide');
+  say('fleetnet get pools; fleetnet describe pool demo-storage');
+  await cli(fleet, 'get', 'pools');
+  await cli(fleet, 'describe', 'pool', 'demo-storage');
 
   const bad = checks.filter((c) => !c.ok);
   if (!r.ok) {
