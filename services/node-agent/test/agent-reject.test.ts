@@ -43,7 +43,7 @@ const BAD: [string, unknown, RegExp][] = [
   ['interface name longer than 15', { interfaces: [ok, { name: 'a-very-long-name0', type: 'veth', veth: { peer: 'x' } }] }, /interfaces\[1\]\.name/],
   ['section of another type', { interfaces: [ok, { name: 'b0', type: 'linux-bridge', macvlan: { 'base-iface': 'e0', mode: 'bridge' } }] }, /only valid for type macvlan/],
   ['missing interface without a type', { interfaces: [ok, { name: 'ghost0', mtu: 1400 }] }, /interfaces\[1\]: interface "ghost0" does not exist; set "type" to create it/],
-  ['DHCP', { interfaces: [ok, { name: 'e0', ipv4: { dhcp: true, enabled: true } }] }, /interfaces\[1\]\.ipv4\.dhcp: DHCP is not supported/],
+  ['DHCPv6', { interfaces: [ok, { name: 'e0', ipv6: { dhcp: true, enabled: true } }] }, /interfaces\[1\]\.ipv6\.dhcp: DHCPv6 is not supported/],
   ['IPv6 autoconf', { interfaces: [ok, { name: 'e0', ipv6: { autoconf: true, enabled: true } }] }, /ipv6\.autoconf: IPv6 autoconf \(SLAAC\) is not supported/],
   ['bridge port that does not exist', { interfaces: [ok, { name: 'br0', type: 'linux-bridge', bridge: { port: [{ name: 'nope0' }] } }] }, /bridge\.port: "nope0" does not exist and this state does not create it/],
   ['macvlan on a missing lower device', { interfaces: [ok, { name: 'mv0', type: 'macvlan', macvlan: { 'base-iface': 'nope1', mode: 'bridge' } }] }, /macvlan\.base-iface: "nope1" does not exist/],

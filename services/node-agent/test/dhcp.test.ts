@@ -65,7 +65,7 @@ function lab(): Lab {
       await waitFor(() => existsSync(pidFile), 5000, 'dnsmasq started');
     },
     dhcpPids: () =>
-      spawnSync('pgrep', ['-f', `udhcpc -f -i cli0 -s ${stateDir}/`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number),
+      spawnSync('pgrep', ['-f', `udhcpc -b -i cli0 -s ${stateDir}/`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number),
     async cleanup() {
       // the clients go first, by pid, through the agent's own supervisor
       const a = agents.at(-1);
@@ -202,8 +202,10 @@ testUnless(test, missing, 'dhcp: a client that dies is restarted; a restarted ag
     assert.equal(l.dhcpPids(), [pid]);
     // the client dies: the supervisor starts a new one
     process.kill(pid!, 'SIGKILL');
-    const [next] = await waitFor(() => { const p = l.dhcpPids(); return p.length === 1 && p[0] !== pid ? p : undefined; }, 10_000, 'client restarted');
-    assert.is(dhcp.supervisor.pid('cli0'), next);
+    const next = await waitFor(() => {
+      const p = l.dhcpPids();
+      return p.length === 1 && p[0] !== pid && dhcp.supervisor.pid('cli0') === p[0] ? p[0] : undefined;
+    }, 15_000, 'client restarted and supervised');
     await sleep(1500);
     assert.equal(l.dhcpPids(), [next], 'one client, not two');
   } finally {

@@ -34,7 +34,7 @@ export function createDhcpBackend(opts: DhcpBackendOptions): DhcpBackend {
   const timeoutMs = opts.leaseTimeoutMs ?? DEFAULT_LEASE_TIMEOUT_MS;
 
   const startAndWait = async (o: DhcpOp) => {
-    supervisor.start(o.iface, o.settings!);
+    await supervisor.start(o.iface, o.settings!);
     const lease = await supervisor.waitLease(o.iface, timeoutMs);
     if (!lease) {
       await supervisor.stop(o.iface);

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Runner, StreamedCommand } from '../exec.ts';
+import type { Runner } from '../exec.ts';
 import type { Logger } from '../log.ts';
 import { parseLease, type Lease } from './lease.ts';
 import { renderScript } from './script.ts';
@@ -26,7 +26,6 @@ const cmdline = (pid: number) => {
 interface Client {
   settings: DhcpSettings;
   pid?: number;
-  child?: StreamedCommand;
   timer?: NodeJS.Timeout;
   restarts: number;
 }
@@ -35,7 +34,8 @@ interface Client {
 export interface DhcpSupervisor {
   running(): ReadonlyMap<string, DhcpSettings>;
   pid(iface: string): number | undefined;
-  start(iface: string, settings: DhcpSettings): void;
+  /** resolves once the client runs in the background (leased, or still asking) */
+  start(iface: string, settings: DhcpSettings): Promise<void>;
   waitLease(iface: string, timeoutMs: number): Promise<Lease | undefined>;
   lease(iface: string): Lease | undefined;
   stop(iface: string): Promise<void>;
@@ -84,9 +84,8 @@ export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logg
       const other = pidFromFile(iface);
       if (other && other !== pid && alive(other) && isOurs(other, iface)) {
         c.pid = other;
-        c.child = undefined;
         watchPid(iface, c, other);
-      } else spawn(iface, c);
+      } else void spawn(iface, c);
     }, pause);
     c.timer.unref();
   };
@@ -100,11 +99,19 @@ export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logg
     c.timer.unref();
   };
 
-  const spawn = (iface: string, c: Client) => {
-    const child = run.stream('udhcpc', ['-f', '-i', iface, '-s', file(iface, 'sh'), '-p', file(iface, 'pid'), '-t', '3', '-T', '1', '-A', '2'], (chunk) => log.debug({ iface, out: chunk.trim() }, 'udhcpc'));
-    c.child = child;
-    c.pid = child.pid;
-    void child.exited.then(() => c.child === child && died(iface, c, child.pid));
+  /**
+   * udhcpc daemonizes (`-b`: once leased, or after its first round of discovers) with its output on
+   * /dev/null: it outlives a one-shot `fleetnet-agent apply`, and is watched by its pid file.
+   */
+  const spawn = async (iface: string, c: Client) => {
+    rmSync(file(iface, 'pid'), { force: true });
+    await run('udhcpc', ['-b', '-i', iface, '-s', file(iface, 'sh'), '-p', file(iface, 'pid'), '-t', '3', '-T', '1', '-A', '2'], { timeoutMs: 60_000 });
+    if (clients.get(iface) !== c) return;
+    const pid = pidFromFile(iface);
+    if (pid && alive(pid)) {
+      c.pid = pid;
+      watchPid(iface, c, pid);
+    } else died(iface, c, undefined);
   };
 
   // adopt what a previous agent left running
@@ -121,7 +128,7 @@ export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logg
         log.info({ iface, pid }, 'DHCP client adopted');
       } else {
         log.warn({ iface }, 'DHCP client of a previous run is gone; starting it again');
-        spawn(iface, c);
+        void spawn(iface, c);
       }
     } catch (e) {
       log.error({ iface, err: (e as Error).message }, 'cannot adopt the DHCP client');
@@ -140,14 +147,14 @@ export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logg
     running: () => new Map([...clients].map(([k, c]) => [k, c.settings])),
     pid: (iface) => clients.get(iface)?.pid,
     lease,
-    start(iface, settings) {
+    async start(iface, settings) {
       rmSync(file(iface, 'lease'), { force: true });
       writeFileSync(file(iface, 'sh'), renderScript(settings, file(iface, 'lease')));
       chmodSync(file(iface, 'sh'), 0o700);
       writeFileSync(file(iface, 'json'), JSON.stringify(settings));
       const c: Client = { settings, restarts: 0 };
       clients.set(iface, c);
-      spawn(iface, c);
+      await spawn(iface, c);
     },
     async waitLease(iface, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
@@ -158,7 +165,7 @@ export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logg
       }
     },
     close() {
-      for (const c of clients.values()) clearTimeout(c.timer), clearInterval(c.timer), (c.child = undefined);
+      for (const c of clients.values()) clearTimeout(c.timer), clearInterval(c.timer);
       clients.clear();
     },
     async stop(iface) {
@@ -167,7 +174,7 @@ export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logg
       rmSync(file(iface, 'json'), { force: true });
       if (c?.timer) clearTimeout(c.timer), clearInterval(c.timer);
       const pid = c?.pid ?? pidFromFile(iface);
-      if (pid && alive(pid) && (c?.child || isOurs(pid, iface))) {
+      if (pid && alive(pid) && isOurs(pid, iface)) {
         process.kill(pid, 'SIGTERM');
         for (let i = 0; i < 30 && alive(pid); i++) await sleep(100);
         if (alive(pid)) process.kill(pid, 'SIGKILL');
