@@ -102,7 +102,8 @@ function packages(sea: string): Pkg[] {
         + ' Runs as fleetnet-agent.service; set FLEETNET_HOST and the NATS server in /etc/fleetnet/agent.env.',
       // What the agent runs: ip (iproute2) for every read and change, ping for connectivity probes;
       // ovs-vsctl only when a policy declares Open vSwitch bridges.
-      depends: [...nodeDepends, 'iproute2', 'iputils-ping'],
+      // udhcpc: the DHCPv4 client the agent supervises for `dhcp: true` (busybox's; see README)
+      depends: [...nodeDepends, 'iproute2', 'iputils-ping', 'udhcpc'],
       recommends: ['openvswitch-switch'],
       conffiles: ['/etc/fleetnet/agent.env'],
       dirs: ['/var/lib/fleetnet'],

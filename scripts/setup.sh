@@ -9,6 +9,8 @@ command -v nats-server >/dev/null || need+=(nats-server)
 command -v ovs-vsctl >/dev/null || need+=(openvswitch-switch)
 command -v ip >/dev/null || need+=(iproute2)
 command -v ping >/dev/null || need+=(iputils-ping)
+command -v udhcpc >/dev/null || need+=(udhcpc)  # the agent's DHCPv4 client (busybox)
+command -v dnsmasq >/dev/null || need+=(dnsmasq-base)  # DHCP server of the DHCP tests (a peer namespace only; no service)
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
