@@ -35,9 +35,7 @@ async function baseline(c: Client, policy: HostNetworkPolicy): Promise<Baseline>
     return { policy, replaces: view.revision, unchanged, minRevision: unchanged ? view.revision : view.revision + 1 };
   } catch (e) {
     if (e instanceof CliError && e.code === ExitCode.notFound) return { policy, replaces: 0, unchanged: false, minRevision: 1 };
-    if (e instanceof CliError) {
-      throw new CliError(`cannot read the current revision of policy/${policy.metadata.name}: ${e.message}`, e.code, ['apply --force publishes without it (and replaces whatever is there)']);
-    }
+    // no controller, no revision to state: the same one-line error as every command (--force publishes without it)
     throw e;
   }
 }
