@@ -28,11 +28,15 @@ export function canonicalInterface(i: Interface): Interface {
     out.bridge = { ...out.bridge, options: { ...out.bridge.options, 'vlan-filtering': true } };
   }
   const o = out.bridge?.options;
-  if (o && (typeof o.stp === 'boolean' || o['group-fwd-mask'] !== undefined)) {
+  const router = o?.['multicast-router'];
+  if (o && (typeof o.stp === 'boolean' || o['group-fwd-mask'] !== undefined || typeof router === 'number' || o['group-addr'] !== undefined)) {
     const { 'group-fwd-mask': fwd, ...rest } = o;
     const options = { ...rest, stp: stpOf(o) };
     if (options.stp === undefined) delete options.stp;
     if (fwd !== undefined) options['group-forward-mask'] ??= fwd;
+    // the kernel's multicast router modes by nmstate's names; a MAC in lower case
+    if (typeof router === 'number') options['multicast-router'] = (['disabled', 'auto', 'enabled'] as const)[router];
+    if (options['group-addr'] !== undefined) options['group-addr'] = options['group-addr'].toLowerCase();
     out.bridge = { ...out.bridge, options };
   }
   return out;

@@ -24,6 +24,9 @@ export const showPortVlan = (v: PortVlan | undefined): string | null =>
 
 const BRIDGE_OPTION_KEYS = [
   'vlan-filtering', 'mac-ageing-time', 'group-forward-mask', 'multicast-snooping', 'hash-max', 'vlan-protocol',
+  'group-addr', 'multicast-router', 'multicast-querier', 'multicast-query-use-ifaddr', 'multicast-last-member-count',
+  'multicast-startup-query-count', 'multicast-last-member-interval', 'multicast-membership-interval', 'multicast-querier-interval',
+  'multicast-query-interval', 'multicast-query-response-interval', 'multicast-startup-query-interval',
   'datapath', 'rstp', 'mcast-snooping-enable', 'fail-mode',
 ] as const;
 /** What the kernel or OVS reports when it says nothing (off, and OVS's unset fail mode). */

@@ -12,7 +12,12 @@ const BOND_OPTION_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /** Bridge options that belong to one kind of bridge only. */
-const LINUX_BRIDGE_OPTIONS = ['vlan-filtering', 'mac-ageing-time', 'group-forward-mask', 'group-fwd-mask', 'multicast-snooping', 'hash-max', 'vlan-protocol'] as const;
+const LINUX_BRIDGE_OPTIONS = [
+  'vlan-filtering', 'mac-ageing-time', 'group-forward-mask', 'group-fwd-mask', 'multicast-snooping', 'hash-max', 'vlan-protocol',
+  'group-addr', 'multicast-router', 'multicast-querier', 'multicast-query-use-ifaddr', 'multicast-last-member-count',
+  'multicast-startup-query-count', 'multicast-last-member-interval', 'multicast-membership-interval', 'multicast-querier-interval',
+  'multicast-query-interval', 'multicast-query-response-interval', 'multicast-startup-query-interval',
+] as const;
 const OVS_BRIDGE_OPTIONS = ['datapath', 'rstp', 'mcast-snooping-enable', 'fail-mode'] as const;
 const LINUX_PORT_OPTIONS = ['stp-priority', 'stp-path-cost', 'stp-hairpin-mode'] as const;
 

@@ -37,7 +37,8 @@ test('refusals: each names the field and says why', () => {
     [one({ name: 'ms0', type: 'macsec', macsec: { 'base-iface': 'e1', encrypt: true, port: 1, validation: 'strict', 'send-sci': true, 'mka-cak': 'abc' } }), ['interfaces[0].macsec.mka-cak', '"abc" is not valid: MKA CAK: 32 or 64 hex digits']],
     [one({ name: 'e1', type: 'ethernet', description: 'say "hi"' }), ['interfaces[0].description', 'the kernel keeps it as the interface alias: no double quotes, backslashes or line breaks']],
     [one({ name: 'e1', type: 'ethernet', 'copy-mac-from': 'e2' }), ['interfaces[0].copy-mac-from', '"copy-mac-from" is only valid for type bond or linux-bridge or ovs-interface, not ethernet']],
-    [one({ name: 'br0', type: 'linux-bridge', bridge: { options: { 'multicast-router': 1 } } }), ['interfaces[0].bridge.options.multicast-router', 'not supported by fleetnet: linux-bridge tuning (multicast-router)']],
+    [one({ name: 'br0', type: 'linux-bridge', bridge: { options: { 'vlan-default-pvid': 5 } } }), ['interfaces[0].bridge.options.vlan-default-pvid', 'not supported by fleetnet: linux-bridge tuning (vlan-default-pvid)']],
+    [one({ name: 'ob0', type: 'ovs-bridge', bridge: { options: { 'multicast-querier': true } } }), ['interfaces[0].bridge.options.multicast-querier', 'multicast-querier is a linux-bridge option']],
     [one({ name: 'v1', type: 'vlan', vlan: { 'base-iface': 'e1', id: 3, 'loose-binding': true } }), ['interfaces[0].vlan.loose-binding', 'not supported by fleetnet: VLAN flags (loose-binding)']],
     [one({ name: 'br0', type: 'linux-bridge', bridge: { options: { stp: { enabled: 'yes' } } } }), ['interfaces[0].bridge.options.stp.enabled', 'must be true or false, got the string "yes"']],
   ];

@@ -36,6 +36,14 @@ const bridgeWithOptions = (hello: number, cost: number): NetworkState => ({
           'mac-ageing-time': 600,
           'multicast-snooping': false,
           'hash-max': 8192,
+          'group-addr': '01:80:C2:00:00:0A',
+          'multicast-router': 2,
+          'multicast-querier': true,
+          'multicast-query-use-ifaddr': true,
+          'multicast-last-member-count': 3,
+          'multicast-startup-query-count': 4,
+          'multicast-query-interval': 13000,
+          'multicast-membership-interval': 27000,
           stp: { enabled: true, 'hello-time': hello, 'forward-delay': 16, 'max-age': 21, priority: 28672 },
         },
         port: [{ name: 'p0', 'stp-priority': 28, 'stp-path-cost': cost, 'stp-hairpin-mode': true }],
@@ -52,6 +60,11 @@ test('linux-bridge options and port options (nmstate names, seconds) set at crea
   assert.equal(
     [info.stp_state, info.hello_time, info.forward_delay, info.max_age, info.priority, info.ageing_time, info.group_fwd_mask, info.mcast_snooping, info.mcast_hash_max],
     [1, 300, 1600, 2100, 28672, 60000, '0x8', 0, 8192],
+  );
+  assert.equal(
+    [info.group_addr, info.mcast_router, info.mcast_querier, info.mcast_query_use_ifaddr, info.mcast_last_member_cnt, info.mcast_startup_query_cnt, info.mcast_query_intvl, info.mcast_membership_intvl],
+    ['01:80:c2:00:00:0a', 2, 1, 1, 3, 4, 13000, 27000],
+    'multicast options (intervals in hundredths, passed through as nmstate does)',
   );
   const port = link(ns, 'p0').linkinfo.info_slave_data;
   assert.equal([port.priority, port.cost, port.hairpin], [28, 150, true]);

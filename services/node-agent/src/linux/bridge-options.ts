@@ -1,4 +1,4 @@
-import type { BridgePort, Stp } from '@fleetnet/contracts';
+import type { BridgePort, Interface, Stp } from '@fleetnet/contracts';
 import { stpOf } from '@fleetnet/contracts';
 
 /**
@@ -11,17 +11,10 @@ interface BridgeOption {
   set(o: BridgeOptions, v: Value): void;
   arg: string;
   json: string;
-  kind: 'bool' | 'int' | 'seconds' | 'mask' | 'protocol';
+  kind: 'bool' | 'int' | 'seconds' | 'mask' | 'protocol' | 'router' | 'mac';
 }
-export interface BridgeOptions {
-  stp?: Stp;
-  'vlan-filtering'?: boolean;
-  'mac-ageing-time'?: number;
-  'group-forward-mask'?: number;
-  'multicast-snooping'?: boolean;
-  'hash-max'?: number;
-  'vlan-protocol'?: '802.1q' | '802.1ad';
-}
+/** The schema's bridge options with `stp` always an object (canonical.ts). */
+export type BridgeOptions = Omit<NonNullable<NonNullable<Interface['bridge']>['options']>, 'stp'> & { stp?: Stp };
 
 const top = (key: Exclude<keyof BridgeOptions, 'stp'>, arg: string, json: string, kind: BridgeOption['kind']): BridgeOption => ({
   get: (o) => o[key], set: (o, v) => { (o as Record<string, Value>)[key] = v; }, arg, json, kind,
@@ -42,12 +35,29 @@ export const BRIDGE_OPTIONS: readonly BridgeOption[] = [
   top('multicast-snooping', 'mcast_snooping', 'mcast_snooping', 'bool'),
   top('hash-max', 'mcast_hash_max', 'mcast_hash_max', 'int'),
   top('vlan-protocol', 'vlan_protocol', 'vlan_protocol', 'protocol'),
+  top('group-addr', 'group_address', 'group_addr', 'mac'),
+  top('multicast-router', 'mcast_router', 'mcast_router', 'router'),
+  top('multicast-querier', 'mcast_querier', 'mcast_querier', 'bool'),
+  top('multicast-query-use-ifaddr', 'mcast_query_use_ifaddr', 'mcast_query_use_ifaddr', 'bool'),
+  top('multicast-last-member-count', 'mcast_last_member_count', 'mcast_last_member_cnt', 'int'),
+  top('multicast-startup-query-count', 'mcast_startup_query_count', 'mcast_startup_query_cnt', 'int'),
+  top('multicast-last-member-interval', 'mcast_last_member_interval', 'mcast_last_member_intvl', 'int'),
+  top('multicast-membership-interval', 'mcast_membership_interval', 'mcast_membership_intvl', 'int'),
+  top('multicast-querier-interval', 'mcast_querier_interval', 'mcast_querier_intvl', 'int'),
+  top('multicast-query-interval', 'mcast_query_interval', 'mcast_query_intvl', 'int'),
+  top('multicast-query-response-interval', 'mcast_query_response_interval', 'mcast_query_response_intvl', 'int'),
+  top('multicast-startup-query-interval', 'mcast_startup_query_interval', 'mcast_startup_query_intvl', 'int'),
 ];
+
+/** nmstate's names of the kernel's multicast router modes. */
+const ROUTER: Readonly<Record<string, number>> = { disabled: 0, auto: 1, enabled: 2 };
+const ROUTER_NAME = ['disabled', 'auto', 'enabled'];
 
 function toArg(kind: BridgeOption['kind'], v: Value): string {
   if (kind === 'bool') return v ? '1' : '0';
   if (kind === 'seconds') return String(Number(v) * 100);
   if (kind === 'protocol') return v === '802.1ad' ? '802.1ad' : '802.1Q';
+  if (kind === 'router') return String(typeof v === 'string' ? ROUTER[v] : v);
   return String(v);
 }
 
@@ -58,6 +68,8 @@ function fromJson(kind: BridgeOption['kind'], raw: unknown): Value | undefined {
   // iproute2 prints the mask as a string, "0" or hex "0x8"
   if (kind === 'mask') return typeof raw === 'string' ? Number.parseInt(raw, raw.startsWith('0x') ? 16 : 10) : Number(raw);
   if (kind === 'protocol') return String(raw).toLowerCase() === '802.1ad' ? '802.1ad' : '802.1q';
+  if (kind === 'router') return ROUTER_NAME[Number(raw)] ?? String(raw);
+  if (kind === 'mac') return String(raw).toLowerCase();
   return Number(raw);
 }
 
