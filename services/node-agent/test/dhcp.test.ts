@@ -208,6 +208,18 @@ testUnless(test, missing, 'dhcp: a client that dies is restarted; a restarted ag
     }, 15_000, 'client restarted and supervised');
     await sleep(1500);
     assert.equal(l.dhcpPids(), [next], 'one client, not two');
+    // the client dies with the agent: the next agent does not start it on its own (a `show` must not), its next apply does
+    dhcp.supervisor.close();
+    process.kill(next, 'SIGKILL');
+    await waitFor(() => l.dhcpPids().length === 0, 3000, 'client gone');
+    const third = l.agent();
+    await third.read();
+    await sleep(500);
+    assert.equal(l.dhcpPids(), []);
+    const restarted = await third.apply(dhcpOn(), noProbes);
+    assert.is(restarted.phase, 'Applied', restarted.error?.message);
+    assert.equal(restarted.operations.map((o) => o.backend), ['dhcp']);
+    assert.is(l.dhcpPids().length, 1);
   } finally {
     await l.cleanup();
   }

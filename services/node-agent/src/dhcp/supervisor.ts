@@ -46,13 +46,12 @@ export interface DhcpSupervisor {
 /**
  * Supervises the clients: started by an apply, restarted when one dies (after a pause that grows
  * with each death, and only while its settings file says it is wanted), stopped by pid. At creation
- * it adopts the clients a previous agent started from the same state directory, so a restarted agent
- * supervises them again instead of starting a second client per interface.
+ * it adopts the clients a previous agent started from the same state directory and that still run, so
+ * a restarted agent supervises them again instead of starting a second client per interface.
  */
 export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logger }): DhcpSupervisor {
   const { dir, run } = opts;
   const log = opts.log.child({ backend: 'dhcp' });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = (iface: string, ext: string) => join(dir, `${iface}.${ext}`);
   const clients = new Map<string, Client>();
   const isOurs = (pid: number, iface: string) => {
@@ -115,7 +114,7 @@ export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logg
   };
 
   // adopt what a previous agent left running
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+  for (const name of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []) {
     const iface = name.slice(0, -'.json'.length);
     try {
       const settings = JSON.parse(readFileSync(join(dir, name), 'utf8')) as DhcpSettings;
@@ -127,8 +126,10 @@ export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logg
         watchPid(iface, c, pid);
         log.info({ iface, pid }, 'DHCP client adopted');
       } else {
-        log.warn({ iface }, 'DHCP client of a previous run is gone; starting it again');
-        void spawn(iface, c);
+        // not restarted here: a `show` or `plan` must not start processes; the next apply does (the host is out of sync)
+        clients.delete(iface);
+        for (const ext of ['json', 'pid', 'lease']) rmSync(file(iface, ext), { force: true });
+        log.warn({ iface }, 'DHCP client of a previous run is gone; the next apply starts it');
       }
     } catch (e) {
       log.error({ iface, err: (e as Error).message }, 'cannot adopt the DHCP client');
@@ -148,6 +149,7 @@ export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logg
     pid: (iface) => clients.get(iface)?.pid,
     lease,
     async start(iface, settings) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       rmSync(file(iface, 'lease'), { force: true });
       writeFileSync(file(iface, 'sh'), renderScript(settings, file(iface, 'lease')));
       chmodSync(file(iface, 'sh'), 0o700);
