@@ -165,7 +165,7 @@ testUnless(test, missing, 'dhcp: a lease that never comes fails the apply, which
   }
 });
 
-testUnless(test, missing, 'dhcp: turned off, the client is stopped and the leased address and routes removed', async () => {
+testUnless(test, missing, 'dhcp: turned off, the client is stopped and the leased address and routes removed; so when the interface is removed', async () => {
   const l = lab();
   try {
     await l.serve();
@@ -178,6 +178,15 @@ testUnless(test, missing, 'dhcp: turned off, the client is stopped and the lease
     assert.equal(v4(l.cli, 'cli0').map((a) => `${a.local}/${a.prefixlen}`), ['198.51.100.7/24']);
     assert.equal(defaultRoutes(l.cli), []);
     assert.equal((await agent.plan({ interfaces: [{ name: 'cli0', ipv4: { enabled: false } }] })).operations.filter((o) => o.backend === 'dhcp'), []);
+    // on again, then the interface removed: the client goes with it
+    assert.is((await agent.apply(dhcpOn(), noProbes)).phase, 'Applied');
+    assert.is(l.dhcpPids().length, 1);
+    const gone = await agent.apply({ interfaces: [{ name: 'cli0', type: 'veth', state: 'absent' }] }, noProbes);
+    assert.is(gone.phase, 'Applied', gone.error?.message);
+    assert.ok(gone.operations.some((o) => o.backend === 'dhcp' && o.description.startsWith('stop the DHCPv4 client on cli0')));
+    assert.equal(l.dhcpPids(), []);
+    const dhcp = agent.backends.find((b) => b.name === 'dhcp') as DhcpBackend;
+    assert.equal([...dhcp.supervisor.running().keys()], []);
   } finally {
     await l.cleanup();
   }

@@ -1,0 +1,57 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { NetworkState } from '@fleetnet/contracts';
+import { parseLease, planDhcp, renderScript, settingsOf } from '../src/dhcp/index.ts';
+import type { DhcpSettings } from '../src/dhcp/settings.ts';
+
+const ON: DhcpSettings = { autoDns: true, autoGateway: true, autoRoutes: true, table: 0 };
+const actual: NetworkState = { interfaces: [{ name: 'eth1', type: 'ethernet' }, { name: 'eth2', type: 'ethernet' }] };
+const steps = (desired: NetworkState, running: Record<string, DhcpSettings> = {}) =>
+  planDhcp(desired, actual, new Map(Object.entries(running)), '/tmp/resolv.conf').operations.map((o) => `${o.action} ${o.iface}`);
+
+test("settingsOf: nmstate's defaults; auto-routes false means no gateway either; static DNS servers win over the lease's", () => {
+  assert.equal(settingsOf({ dhcp: true }, false), ON);
+  assert.equal(settingsOf({ dhcp: true, 'auto-routes': false }, false), { ...ON, autoGateway: false, autoRoutes: false });
+  assert.equal(settingsOf({ dhcp: true, 'auto-gateway': false }, false), { ...ON, autoGateway: false });
+  assert.equal(settingsOf({ dhcp: true, 'auto-dns': true }, true).autoDns, false);
+  assert.equal(settingsOf({ dhcp: true, 'auto-route-table-id': 200, 'auto-route-metric': 50 }, false), { ...ON, table: 200, metric: 50 });
+});
+
+test('planDhcp: start, keep, restart on other settings, stop on dhcp false / disabled / static list / absent / down / gone; an ipv4 section naming none of these leaves it', () => {
+  const dhcp = (name: string, extra = {}): NetworkState => ({ interfaces: [{ name, ipv4: { dhcp: true, ...extra } }] });
+  assert.equal(steps(dhcp('eth1')), ['start eth1']);
+  assert.equal(steps(dhcp('eth1'), { eth1: ON }), []);
+  assert.equal(steps(dhcp('eth1', { 'auto-dns': false }), { eth1: ON }), ['stop eth1', 'start eth1']);
+  assert.equal(steps(dhcp('eth1', { enabled: false })), [], 'disabled: nothing to start');
+  assert.equal(steps({ interfaces: [{ name: 'eth1', ipv4: { dhcp: false } }] }, { eth1: ON }), ['stop eth1']);
+  assert.equal(steps({ interfaces: [{ name: 'eth1', ipv4: { enabled: false } }] }, { eth1: ON }), ['stop eth1']);
+  assert.equal(steps({ interfaces: [{ name: 'eth1', ipv4: { address: [{ ip: '192.0.2.1', 'prefix-length': 24 }] } }] }, { eth1: ON }), ['stop eth1']);
+  assert.equal(steps({ interfaces: [{ name: 'eth1', state: 'absent' }] }, { eth1: ON }), ['stop eth1']);
+  assert.equal(steps({ interfaces: [{ name: 'eth1', type: 'veth', state: 'down' }] }, { eth1: ON }), ['stop eth1']);
+  assert.equal(steps({ interfaces: [{ name: 'eth1', ipv4: { forwarding: true } }] }, { eth1: ON }), []);
+  assert.equal(steps({ interfaces: [] }, { eth1: ON, gone0: ON }), ['stop gone0'], 'an interface the kernel no longer has');
+  const [op] = planDhcp(dhcp('eth1'), actual, new Map(), '/tmp/resolv.conf').operations;
+  assert.is(op!.stage, 'dhcp');
+  assert.is(op!.resolvConf, '/tmp/resolv.conf', 'auto-dns: the file goes into the checkpoint');
+  assert.is(planDhcp(dhcp('eth1', { 'auto-dns': false }), actual, new Map(), '/r').operations[0]!.resolvConf, undefined);
+});
+
+test('renderScript: the lease address with its lifetime, routes only as allowed and tagged proto dhcp, never resolv.conf or the hostname', () => {
+  const all = renderScript({ ...ON, table: 200, metric: 50 }, '/state/dhcp/eth1.lease');
+  assert.match(all, /ip -4 addr replace "\$ip\/\$mask" dev "\$interface" valid_lft/);
+  assert.match(all, /route replace default via "\$r" dev "\$interface" proto dhcp table 200 metric 50/);
+  assert.match(all, /route replace "\$1" via "\$2" dev "\$interface" proto dhcp table 200 metric 50/);
+  assert.not.match(all, /resolv|hostname/);
+  const none = renderScript({ ...ON, autoGateway: false, autoRoutes: false }, "/st'ate/l");
+  assert.not.match(none, /route replace/);
+  assert.match(none, /LEASE='\/st'\\''ate\/l'/, 'the path is shell-quoted');
+});
+
+test('parseLease: the script\'s key=value lines; none without an address', () => {
+  assert.equal(parseLease('ip=192.0.2.100\nmask=24\nrouter=192.0.2.1\ndns=192.0.2.53 192.0.2.54\ndomain=\nlease=120\nserverid=192.0.2.1\n'), {
+    ip: '192.0.2.100', prefixLength: 24, routers: ['192.0.2.1'], dns: ['192.0.2.53', '192.0.2.54'], leaseSeconds: 120,
+  });
+  assert.is(parseLease('ip=\n'), undefined);
+});
+
+test.run();
