@@ -66,7 +66,7 @@ test('summarize: a state report over max_payload keeps the first interfaces and 
   assert.is(d.seq, 7, 'the same counter');
   assert.is(small.id, big.id, 'the same event id');
   assert.ok(Buffer.byteLength(JSON.stringify(small)) <= 8192);
-  const hello = makeEvent(EventTypes.hello, 'a', subjects.hello('h1'), { host: 'h1', agentVersion: 'x'.repeat(9000), labels: {}, facts: { nics: [], kernel: { release: '6', capabilities: {} } } });
+  const hello = makeEvent(EventTypes.hello, 'a', subjects.hello('h1'), { host: 'h1', agentVersion: 'x'.repeat(9000), labels: {}, facts: { nics: [], kernel: { release: '6', capabilities: { bond: false, vlan: false, vxlan: false, dummy: false, macvlan: false, ovs: false } } } });
   assert.is(summarize(hello, 8192), undefined);
 });
 
