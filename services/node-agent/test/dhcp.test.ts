@@ -172,10 +172,13 @@ testUnless(test, missing, 'dhcp: turned off, the client is stopped and the lease
     const agent = l.agent();
     assert.is((await agent.apply(dhcpOn(), noProbes)).phase, 'Applied');
     assert.is(l.dhcpPids().length, 1);
+    assert.match(readFileSync(l.resolvConf, 'utf8'), /^nameserver 192\.0\.2\.53$/m);
     const off = await agent.apply({ interfaces: [{ name: 'cli0', type: 'veth', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '198.51.100.7', 'prefix-length': 24 }] } }] }, noProbes);
     assert.is(off.phase, 'Applied', off.error?.message);
     await waitFor(() => l.dhcpPids().length === 0, 3000, 'client gone');
     assert.equal(v4(l.cli, 'cli0').map((a) => `${a.local}/${a.prefixlen}`), ['198.51.100.7/24']);
+    assert.not.match(readFileSync(l.resolvConf, 'utf8'), /192\.0\.2\.53/, "the lease's DNS server went with it");
+    assert.match(readFileSync(l.resolvConf, 'utf8'), /^# test resolver$/m);
     assert.equal(defaultRoutes(l.cli), []);
     assert.equal((await agent.plan({ interfaces: [{ name: 'cli0', ipv4: { enabled: false } }] })).operations.filter((o) => o.backend === 'dhcp'), []);
     // on again, then the interface removed: the client goes with it

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecutionError, type Backend } from '../backend.ts';
-import { renderResolvConf, writeAtomic } from '../dns/index.ts';
+import { parseResolvConf, renderResolvConf, writeAtomic } from '../dns/index.ts';
 import type { Runner } from '../exec.ts';
 import type { Logger } from '../log.ts';
 import { planDhcp, type DhcpOp } from './plan.ts';
@@ -11,6 +11,14 @@ export { planDhcp } from './plan.ts';
 export { parseLease } from './lease.ts';
 export { renderScript } from './script.ts';
 export { settingsOf } from './settings.ts';
+
+const readText = (path: string) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return ''; // a missing resolv.conf is an empty one
+  }
+};
 
 /** How long an apply waits for a lease before it fails (and rolls back) when not told otherwise. */
 export const DEFAULT_LEASE_TIMEOUT_MS = 30_000;
@@ -43,14 +51,19 @@ export function createDhcpBackend(opts: DhcpBackendOptions): DhcpBackend {
     }
     log.info({ iface: o.iface, ip: `${lease.ip}/${lease.prefixLength}`, routers: lease.routers, dns: lease.dns, leaseSeconds: lease.leaseSeconds }, 'DHCPv4 lease');
     if (o.resolvConf && lease.dns.length) {
-      let current = '';
-      try {
-        current = readFileSync(o.resolvConf, 'utf8');
-      } catch {
-        // a missing resolv.conf is an empty one
-      }
-      await writeAtomic(o.resolvConf, renderResolvConf(current, { server: lease.dns, ...(lease.domain ? { search: [lease.domain] } : {}) }));
+      await writeAtomic(o.resolvConf, renderResolvConf(readText(o.resolvConf), { server: lease.dns, ...(lease.domain ? { search: [lease.domain] } : {}) }));
     }
+  };
+
+  /** The client goes; with auto-dns so do its lease's servers (others, e.g. written by hand, stay). */
+  const stopAndForget = async (o: DhcpOp) => {
+    const lease = supervisor.lease(o.iface);
+    await supervisor.stop(o.iface);
+    if (!o.resolvConf || !lease?.dns.length) return;
+    const current = readText(o.resolvConf);
+    const servers = parseResolvConf(current).server;
+    const kept = servers.filter((x) => !lease.dns.includes(x));
+    if (kept.length !== servers.length) await writeAtomic(o.resolvConf, renderResolvConf(current, { server: kept }));
   };
 
   return {
@@ -62,7 +75,7 @@ export function createDhcpBackend(opts: DhcpBackendOptions): DhcpBackend {
     async execute(operations) {
       for (const o of operations as DhcpOp[]) {
         if (o.action === 'start') await startAndWait(o);
-        else await supervisor.stop(o.iface);
+        else await stopAndForget(o);
       }
     },
   };

@@ -13,9 +13,10 @@ const start = (iface: string, settings: DhcpSettings, resolvConf: string): DhcpO
   description: `start the DHCPv4 client on ${iface} and wait for its lease (${show(settings)})`,
   ...(settings.autoDns ? { resolvConf } : {}),
 });
-const stop = (iface: string, why: string): DhcpOp => ({
+const stop = (iface: string, why: string, had: DhcpSettings, resolvConf: string): DhcpOp => ({
   backend: 'dhcp', stage: 'dhcp', target: iface, action: 'stop', iface,
-  description: `stop the DHCPv4 client on ${iface} and remove its lease's addresses and routes (${why})`,
+  description: `stop the DHCPv4 client on ${iface} and remove its lease's addresses, routes${had.autoDns ? ' and DNS servers' : ''} (${why})`,
+  ...(had.autoDns ? { resolvConf } : {}),
 });
 
 /**
@@ -24,7 +25,7 @@ const stop = (iface: string, why: string): DhcpOp => ({
  * an address list without dhcp, or the interface going away stops it; an ipv4 section naming none of
  * these leaves it as it is. A client whose interface is gone from the kernel is stopped too.
  */
-export function planDhcp(desired: NetworkState, actual: NetworkState, running: ReadonlyMap<string, DhcpSettings>, resolvConf: string): BackendPlan {
+export function planDhcp(desired: NetworkState, actual: NetworkState, running: ReadonlyMap<string, DhcpSettings>, resolvConf: string): BackendPlan<DhcpOp> {
   const operations: DhcpOp[] = [];
   const staticServers = desired['dns-resolver']?.config?.server !== undefined;
   const named = new Set<string>();
@@ -33,21 +34,21 @@ export function planDhcp(desired: NetworkState, actual: NetworkState, running: R
     const have = running.get(d.name);
     const cfg = d.ipv4;
     if (d.state === 'absent' || d.state === 'down') {
-      if (have) operations.push(stop(d.name, `interface ${d.state}`));
+      if (have) operations.push(stop(d.name, `interface ${d.state}`, have, resolvConf));
       continue;
     }
     if (cfg?.dhcp === true && cfg.enabled !== false) {
       const want = settingsOf(cfg, staticServers);
       if (have && sameSettings(have, want)) continue;
-      if (have) operations.push(stop(d.name, 'its settings change'));
+      if (have) operations.push(stop(d.name, 'its settings change', have, resolvConf));
       operations.push(start(d.name, want, resolvConf));
     } else if (have && cfg && (cfg.dhcp === false || cfg.enabled === false || cfg.address !== undefined)) {
-      operations.push(stop(d.name, 'dhcp is off'));
+      operations.push(stop(d.name, 'dhcp is off', have, resolvConf));
     }
   }
   const present = new Set((actual.interfaces ?? []).map((i) => i.name));
-  for (const iface of running.keys()) {
-    if (!named.has(iface) && !present.has(iface)) operations.push(stop(iface, 'the interface is gone'));
+  for (const [iface, have] of running) {
+    if (!named.has(iface) && !present.has(iface)) operations.push(stop(iface, 'the interface is gone', have, resolvConf));
   }
   return { operations, errors: [] };
 }
