@@ -88,6 +88,9 @@ function compareInterface(r: Results, d: Interface, a: Interface | undefined, ac
   if (d.type && BRIDGE_TYPES.has(d.type)) r.add(`${p}.bridged`, 'bridged', true, a.type !== undefined && BRIDGE_TYPES.has(a.type));
   if (d.state) r.add(`${p}.state`, 'state', d.state, a.state);
   if (d.mtu !== undefined) r.add(`${p}.mtu`, 'mtu', d.mtu, a.mtu);
+  // both reported only when on: absent is off (promiscuous mode; an LLDP agent)
+  if (d['accept-all-mac-addresses'] !== undefined) r.add(`${p}.accept-all-mac-addresses`, 'accept_all_mac_addresses', d['accept-all-mac-addresses'], a['accept-all-mac-addresses'] ?? false);
+  if (d.lldp) r.add(`${p}.lldp.enabled`, 'lldp', d.lldp.enabled, a.lldp?.enabled ?? false);
   if (d['mac-address']) {
     r.add(`${p}.mac-address`, 'mac_address', d['mac-address'].toLowerCase(), a['mac-address']?.toLowerCase());
   }

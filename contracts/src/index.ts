@@ -16,6 +16,7 @@ export * from './canonical.ts';
 export * from './compare-kinds.ts';
 export * from './hash.ts';
 export * from './nic-select.ts';
+export * from './mac-identifier.ts';
 export * from './yaml.ts';
 export * from './json-schemas.ts';
 export * from './selector.ts';

@@ -6,6 +6,7 @@ import { error, schemaErrors, type Validated, type ValidationError } from './val
 import { containsTemplate } from './render/template.ts';
 import { unsupportedErrors, withoutRefused } from './nmstate-unsupported.ts';
 import { routingErrors } from './semantic-routing.ts';
+import { identityErrors } from './semantic-identity.ts';
 import { policyRenderErrors } from './render/check.ts';
 import { formatRenderError } from './render/error.ts';
 import { checkStateLimits } from './bounds.ts';
@@ -112,6 +113,7 @@ export function stateSemanticErrors(state: NetworkState, at: Seg = []): Validati
     }
 
     out.push(...kindErrors(iface, here));
+    out.push(...identityErrors(iface, here));
     const baseSection = (['vlan', 'macvlan', 'mac-vlan', 'mac-vtap', 'macsec'] as const).find((k) => iface[k] !== undefined);
     const base = baseSection && iface[baseSection]!['base-iface'];
     if (baseSection && base !== undefined) {

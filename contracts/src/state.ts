@@ -350,6 +350,15 @@ export type NicMatch = Static<typeof NicMatch>;
 /** Reported only: what the agent read about a NIC's hardware. */
 export const PciInfo = Type.Object(
   {
+/** LLDP on an interface. fleetnet runs no LLDP agent: only enabled: false is accepted (semantic-identity.ts refuses true by name). */
+export const Lldp = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'false: no LLDP agent on this interface' }),
+    neighbors: Type.Optional(Type.Array(Type.Unknown(), { description: 'reported only (nmstate): the TLVs of LLDP neighbours' })),
+  },
+  { additionalProperties: false },
+);
+
     address: Type.String(),
     'vendor-id': Type.Optional(Type.String()),
     'device-id': Type.Optional(Type.String()),
@@ -393,6 +402,11 @@ export const Interface = Type.Object(
   },
   { additionalProperties: false },
 );
+    // nmstate's NIC selection by MAC: resolved to the kernel name before planning (mac-identifier.ts)
+    identifier: Type.Optional(literalUnion(['name', 'mac-address'] as const, 'mac-address: the interface is the NIC whose MAC (permanent, else current) is mac-address; name is then only a label')),
+    'profile-name': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: "NetworkManager's connection name: accepted and ignored (fleetnet keeps no profiles)" })),
+    'accept-all-mac-addresses': Type.Optional(Type.Boolean({ description: "promiscuous mode of this link (ip link set promisc); not mac-vlan's promiscuous, which is the passthru lower device's" })),
+    lldp: Type.Optional(Lldp),
 export type Interface = Static<typeof Interface>;
 
 export const RouteTypes = ['blackhole', 'unreachable', 'prohibit'] as const;

@@ -1,5 +1,5 @@
 import {
-  canonicalJson, checkStateLimits, containsTemplate, contentHash, formatRenderError, policyPools, renderPolicy, resolveNicMatches, routeKey,
+  canonicalJson, checkStateLimits, containsTemplate, contentHash, formatRenderError, policyPools, renderPolicy, resolveMacIdentifiers, resolveNicMatches, routeKey,
   type CapturedStates, type Facts, type PoolAddress, type HostNetworkPolicy, type Interface, type NetworkState, type PolicySource, type Probes, type Route,
 } from '@fleetnet/contracts';
 
@@ -139,8 +139,10 @@ export function compileHost(facts: Facts | undefined, policies: readonly PolicyA
       continue;
     }
     if (r.captured) captured[p.name] = { revision: p.revision, captured: r.captured };
-    const { state, errors } = resolveNicMatches(r.state as HostNetworkPolicy['spec']['desiredState'], facts?.nics ?? [], ['spec', 'desiredState']);
-    for (const e of errors) unresolved.push({ policy: p.name, path: e.path, message: e.message });
+    const matched = resolveNicMatches(r.state as HostNetworkPolicy['spec']['desiredState'], facts?.nics ?? [], ['spec', 'desiredState']);
+    // identifier: mac-address → the inventory's name, so policies merge by kernel name; a MAC the inventory lacks is left to the agent
+    const { state, errors } = resolveMacIdentifiers(matched.state, facts?.nics ?? [], { at: ['spec', 'desiredState'], strict: false });
+    for (const e of [...matched.errors, ...errors]) unresolved.push({ policy: p.name, path: e.path, message: e.message });
     // resolveNicMatches already drops an interface whose match found no NIC: it is reported, not applied.
     const ifaces = state.interfaces ?? [];
     for (const iface of ifaces) {

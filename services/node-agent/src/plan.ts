@@ -82,6 +82,8 @@ function restoreEntry(i: Interface): Interface {
   const out: Interface = { ...i };
   delete out.controller;
   delete out['fleetnet.io/pci'];
+  // not reported when off (the default): restore it explicitly, like forwarding
+  out['accept-all-mac-addresses'] = i['accept-all-mac-addresses'] ?? false;
   for (const fam of ['ipv4', 'ipv6'] as const) {
     const cfg = out[fam];
     if (!cfg) continue;

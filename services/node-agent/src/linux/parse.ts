@@ -149,6 +149,8 @@ export function parseLinuxState(input: {
       state: l.flags?.includes('UP') ? 'up' : 'down',
     };
     if (l.mtu !== undefined) iface.mtu = l.mtu;
+    // the flag set by ip link set promisc (a bridge's own promiscuity counter does not show here); reported only when on
+    if (l.flags?.includes('PROMISC')) iface['accept-all-mac-addresses'] = true;
     // A bond gives its ports its own MAC; the port's own is the one it gets back on leaving (and the
     // one a rollback must restore, or a port would keep another's MAC for good).
     const mac = l.linkinfo?.info_slave_kind === 'bond' ? l.linkinfo.info_slave_data?.perm_hwaddr ?? l.address : l.address;

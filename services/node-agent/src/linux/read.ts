@@ -2,6 +2,7 @@ import type { NetworkState } from '@fleetnet/contracts';
 import type { Runner } from '../exec.ts';
 import { commandText } from '../exec.ts';
 import type { BridgeVlanPort } from './port-vlans.ts';
+import { lldpAgentRunning, withLldp } from './lldp.ts';
 import { lockedCwndKeys, parseLinuxState, type IpAddrEntry, type IpLink, type IpNetconf, type IpRoute } from './parse.ts';
 
 export class ReadError extends Error {
@@ -76,5 +77,5 @@ export async function readLinux(run: Runner): Promise<NetworkState> {
     return { addrs, routes4, routes6, netconf };
   })();
   const [lockedCwnd, portVlans] = await Promise.all([readLockedCwnd(run, [...rest.routes4, ...rest.routes6]), readPortVlans(run, links)]);
-  return parseLinuxState({ links, ...rest, lockedCwnd, portVlans });
+  return withLldp(parseLinuxState({ links, ...rest, lockedCwnd, portVlans }), lldpAgentRunning());
 }

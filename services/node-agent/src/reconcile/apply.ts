@@ -1,5 +1,5 @@
 import type { ErrorInfo, Nic, NetworkState, Timings } from '@fleetnet/contracts';
-import { compare } from '@fleetnet/contracts';
+import { compare, macCandidates, resolveMacIdentifiers } from '@fleetnet/contracts';
 import { ExecutionError, type Backend, type Operation, type PlanContext } from '../backend.ts';
 import { checkpointFor, dropCheckpoint, writeCheckpoint, type Checkpoint } from '../checkpoint.ts';
 import { commandText, type Runner } from '../exec.ts';
@@ -124,6 +124,10 @@ export async function apply(host: Host, desired: NetworkState, opts: ApplyOption
   if (!checked.ok) return refused(refusal(checked));
   desired = checked.desired;
   const before = await clock.time('readMs', host.read);
+  // identifier: mac-address names a NIC by MAC: the links just read say which kernel name that is
+  const identified = resolveMacIdentifiers(desired, macCandidates(before.state), { strict: true });
+  if (identified.errors.length) return refused(cannotApply(identified.errors));
+  desired = identified.state;
   const plan = await clock.time('planMs', () => planFor(host, desired, before));
   if (plan.errors.length) {
     return finish({ phase: 'Failed', comparison: compare(plan.desired, before.state), operations: plan.operations, executed: 0, error: { message: cannotApply(plan.errors) } });

@@ -1,4 +1,5 @@
 import type { Nic, NetworkState } from '@fleetnet/contracts';
+import { macCandidates, resolveMacIdentifiers } from '@fleetnet/contracts';
 import type { Backend, Operation } from '../backend.ts';
 import { dropCheckpoint, readCheckpoint, type Checkpoint, type CorruptCheckpoint } from '../checkpoint.ts';
 import type { Runner } from '../exec.ts';
@@ -51,7 +52,9 @@ export function createReconciler(deps: ReconcilerDeps) {
     const checked = validateAndResolve(desired, host.readNics);
     if (!checked.ok) throw new InvalidDesiredState(checked.errors);
     const actual = await host.read();
-    return { ...(await planFor(host, checked.desired, actual)), actual };
+    const identified = resolveMacIdentifiers(checked.desired, macCandidates(actual.state), { strict: true });
+    if (identified.errors.length) throw new InvalidDesiredState(identified.errors);
+    return { ...(await planFor(host, identified.state, actual)), actual };
   }
 
   /**

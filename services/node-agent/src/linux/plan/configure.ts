@@ -43,6 +43,8 @@ export function configureOps(d: Interface, v: PlanView, inp: ConfigureInputs): L
   if (kind?.bridgeLines) ops.push(...kind.bridgeLines(d, a).map((line) => bridgeOp('linux-configure', n, line)));
   const released = inp.releasedByBond.has(n);
   if (d.mtu !== undefined && (released || d.mtu !== a?.mtu)) ops.push(op('linux-configure', n, `link set ${n} mtu ${d.mtu}`));
+  const promisc = d['accept-all-mac-addresses'];
+  if (promisc !== undefined && promisc !== (a?.['accept-all-mac-addresses'] ?? false)) ops.push(op('linux-configure', n, `link set ${n} promisc ${promisc ? 'on' : 'off'}`));
   // copy-mac-from: the source's MAC as read (a bond port's is its own permanent one, as nmstate takes it)
   const mac = (d['mac-address'] ?? (d['copy-mac-from'] ? v.actualByName.get(d['copy-mac-from'])?.['mac-address'] : undefined))?.toLowerCase();
   if (mac && mac !== a?.['mac-address']?.toLowerCase()) ops.push(op('linux-configure', n, `link set ${n} address ${mac}`));

@@ -19,7 +19,7 @@ export interface LinkDecisions {
 const NOT_REMOVABLE: ReadonlySet<string> = new Set(['ethernet', 'loopback']);
 
 const hasLinuxProps = (d: Interface) =>
-  d.mtu !== undefined || d['mac-address'] !== undefined || d.ipv4 !== undefined || d.ipv6 !== undefined || d.state !== undefined;
+  d.mtu !== undefined || d['mac-address'] !== undefined || d['accept-all-mac-addresses'] === true || d.ipv4 !== undefined || d.ipv6 !== undefined || d.state !== undefined;
 
 /** Pure: for each desired interface, whether its link is removed, created, recreated or only configured. */
 export function decideLinks(v: PlanView): LinkDecisions {
