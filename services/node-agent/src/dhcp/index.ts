@@ -42,7 +42,12 @@ export function createDhcpBackend(opts: DhcpBackendOptions): DhcpBackend {
   const timeoutMs = opts.leaseTimeoutMs ?? DEFAULT_LEASE_TIMEOUT_MS;
 
   const startAndWait = async (o: DhcpOp) => {
-    await supervisor.start(o.iface, o.settings!);
+    try {
+      await supervisor.start(o.iface, o.settings!);
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new ExecutionError(msg, o, ['udhcpc', '-i', o.iface], msg, undefined);
+    }
     const lease = await supervisor.waitLease(o.iface, timeoutMs);
     if (!lease) {
       await supervisor.stop(o.iface);

@@ -84,7 +84,7 @@ export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logg
       if (other && other !== pid && alive(other) && isOurs(other, iface)) {
         c.pid = other;
         watchPid(iface, c, other);
-      } else void spawn(iface, c);
+      } else spawn(iface, c).catch((e: Error) => log.error({ iface, err: e.message }, 'DHCP client not restarted'));
     }, pause);
     c.timer.unref();
   };
@@ -104,7 +104,12 @@ export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logg
    */
   const spawn = async (iface: string, c: Client) => {
     rmSync(file(iface, 'pid'), { force: true });
-    await run('udhcpc', ['-b', '-i', iface, '-s', file(iface, 'sh'), '-p', file(iface, 'pid'), '-t', '3', '-T', '1', '-A', '2'], { timeoutMs: 60_000 });
+    const r = await run('udhcpc', ['-b', '-i', iface, '-s', file(iface, 'sh'), '-p', file(iface, 'pid'), '-t', '3', '-T', '1', '-A', '2'], { timeoutMs: 60_000 });
+    if (r.notFound) {
+      clients.delete(iface);
+      rmSync(file(iface, 'json'), { force: true });
+      throw new Error('udhcpc is not installed (Debian package udhcpc): DHCPv4 needs it');
+    }
     if (clients.get(iface) !== c) return;
     const pid = pidFromFile(iface);
     if (pid && alive(pid)) {
