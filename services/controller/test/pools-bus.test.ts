@@ -70,7 +70,11 @@ async function simFleet(prefix: string, count: number, labels: Record<string, st
   const nc = await connect({ servers: nats.url });
   const js = jetstream(nc);
   const agents = Array.from({ length: count }, (_, i) => new SimAgent({ host: `${prefix}${i}`, index: i, nc, js, labels }));
-  for (const a of agents) await a.start();
+  // started 64 at a time, like bench/fleet: a start waits for its first desired read
+  const queue = [...agents];
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    for (let a = queue.shift(); a; a = queue.shift()) await a.start();
+  }));
   return { agents, stop: async () => { await Promise.all(agents.map((a) => a.stop())); await nc.drain(); } };
 }
 
@@ -113,13 +117,19 @@ test('50 sim hosts, one pool, one templated policy: all Applied, 50 distinct add
   await ctl.stop();
 });
 
-test('1,000 hosts, two controllers racing: distinct addresses, each host one, both controllers agree', async () => {
-  await upsertPool(pool('big', { cidr: '10.60.0.0/20' }));
+test('1,000 sim hosts, two controllers racing: distinct addresses, each host one, all Applied, both controllers agree', async () => {
   const one = await controller(nats.url, { name: 'race-one' });
   const two = await controller(nats.url, { name: 'race-two' });
+  await upsertPool(pool('big', { cidr: '10.60.0.0/20' }));
   await upsertPolicy(c, templated('big-addr', 'big', { fleet: 'big' }));
-  await Promise.all(Array.from({ length: 1000 }, (_, i) => hello(c, `b${i}`, { fleet: 'big' })));
-  await waitFor(() => Object.keys(allocations(one, 'big')).length === 1000 && Object.keys(allocations(two, 'big')).length === 1000, 90_000, '1,000 allocations');
+  const fleet = await simFleet('b', 1000, { fleet: 'big' });
+  await waitFor(() => Object.keys(allocations(one, 'big')).length === 1000 && Object.keys(allocations(two, 'big')).length === 1000, 120_000, '1,000 allocations');
+  await waitFor(async () => (await api(c, 'rollouts.get', { policy: 'big-addr' })).rollout?.counts.succeeded === 1000, 180_000, '1,000 Applied');
+  for (const a of fleet.agents.slice(0, 1000).filter((_, i) => i % 97 === 0)) {
+    const eth1 = (await a.backend.read()).interfaces?.find((i) => i.name === 'eth1');
+    assert.is(eth1?.ipv4?.address?.[0]?.ip, allocations(one, 'big')[a.host], `${a.host} carries its allocation`);
+  }
+  await fleet.stop();
   await one.settled(180_000);
   await two.settled(180_000);
   const a = allocations(one, 'big');
@@ -146,6 +156,20 @@ test('exhausted pool: hosts without an address get PoolExhausted and nothing pub
   await waitFor(() => allocations(ctl, 'tiny').t3 !== undefined && allocations(ctl, 'tiny').t0 === undefined, 20_000, 't0 released, t3 allocated');
   assert.is(allocations(ctl, 'tiny').t3, '10.70.0.2', 't3 gets the address t0 gave back');
   await waitFor(async () => (await desiredOf(c, 't3')).length === 1, 20_000, 't3 published');
+  await ctl.stop();
+});
+
+test('a pool narrowed: an address outside the new range is taken back and the host gets one inside', async () => {
+  const ctl = await controller(nats.url, { name: 'narrow' });
+  await upsertPool(pool('narrow', { cidr: '10.85.0.0/24', range: { start: '10.85.0.10', end: '10.85.0.20' } }));
+  await upsertPolicy(c, templated('narrow-addr', 'narrow', { fleet: 'narrow' }));
+  await hello(c, 'n0', { fleet: 'narrow' });
+  await hello(c, 'n1', { fleet: 'narrow' });
+  await waitFor(() => allocations(ctl, 'narrow').n1 === '10.85.0.11', 20_000, 'n1 at .11');
+  await upsertPool(pool('narrow', { cidr: '10.85.0.0/24', range: { start: '10.85.0.10', end: '10.85.0.20' }, exclude: ['10.85.0.11'] }));
+  await waitFor(() => allocations(ctl, 'narrow').n1 === '10.85.0.12', 20_000, 'n1 moved to .12');
+  assert.is(allocations(ctl, 'narrow').n0, '10.85.0.10', 'n0 keeps its address');
+  await waitFor(async () => (await desiredOf(c, 'n1')).at(-1)?.data.state.interfaces?.[0]?.ipv4?.address?.[0]?.ip === '10.85.0.12', 20_000, 'n1 republished');
   await ctl.stop();
 });
 

@@ -1,5 +1,5 @@
 import { createDraft, finishDraft, type Draft } from 'immer';
-import { contentHash, EventTypes, type FleetEvent } from '@fleetnet/contracts';
+import { contentHash, EventTypes, poolHas, poolRange, type FleetEvent } from '@fleetnet/contracts';
 import { decode, type Decoded, type FoldInput } from './decode.ts';
 import { checkIntent, type IntentCheck } from './intent.ts';
 import {
@@ -266,7 +266,11 @@ function foldPool(d: Draft<Projection>, before: Projection, msg: Decoded, t: Tou
         p.deleted = false;
         p.updatedAt = ev.time;
       }
-      touch(name);
+      // a narrower range or a new exclusion takes back the addresses it no longer holds
+      const r = poolRange(ev.data.pool);
+      const dropped = Object.entries(before.pools[name]?.allocations ?? {}).filter(([, a]) => !r.ok || !poolHas(r.range, a.address)).map(([h]) => h);
+      for (const h of dropped) delete d.pools[name]!.allocations[h];
+      touch(name, dropped);
       return;
     }
     case EventTypes.poolDeleted: {
