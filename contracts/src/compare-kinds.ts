@@ -69,6 +69,10 @@ export function compareKinds(add: AddResult, p: string, d: Interface, a: Interfa
   }
   if (d.description !== undefined) add(`${p}.description`, 'description', d.description, a.description ?? '');
   if (d.vlan?.protocol) add(`${p}.vlan.protocol`, 'vlan_protocol', d.vlan.protocol, a.vlan?.protocol ?? '802.1q');
+  for (const k of ['reorder-headers', 'loose-binding', 'registration-protocol'] as const) {
+    const v = d.vlan?.[k];
+    if (v !== undefined) add(`${p}.vlan.${k}`, `vlan_${k.replace(/-/g, '_')}`, v, a.vlan?.[k]);
+  }
 
   for (const c of d['link-aggregation']?.['ports-config'] ?? []) {
     const ac = a['link-aggregation']?.['ports-config']?.find((x) => x.name === c.name);

@@ -48,9 +48,6 @@ export const NMSTATE_UNSUPPORTED: readonly { path: string; feature: string }[] =
   { path: 'routes.config[].weight', feature: 'ECMP route weights (weight)' },
   // interface kinds: the keys of nmstate's kinds fleetnet does not set (H2)
   { path: 'interfaces[].bridge.options.vlan-default-pvid', feature: 'linux-bridge tuning (vlan-default-pvid)' },
-  { path: 'interfaces[].vlan.registration-protocol', feature: 'VLAN flags (registration-protocol)' },
-  { path: 'interfaces[].vlan.reorder-headers', feature: 'VLAN flags (reorder-headers)' },
-  { path: 'interfaces[].vlan.loose-binding', feature: 'VLAN flags (loose-binding)' },
   { path: 'interfaces[].bridge.allow-extra-patch-ports', feature: 'allow-extra-patch-ports' },
   { path: 'interfaces[].bridge.port[].link-aggregation.bond-updelay', feature: 'OVS bond settings (bond-updelay)' },
   { path: 'interfaces[].bridge.port[].link-aggregation.bond-downdelay', feature: 'OVS bond settings (bond-downdelay)' },

@@ -131,6 +131,9 @@ export const Vlan = Type.Object(
     'base-iface': IfName,
     id: VlanId,
     protocol: Type.Optional(literalUnion(['802.1q', '802.1ad'] as const, 'VLAN protocol (802.1ad: QinQ service tag)')),
+    'registration-protocol': Type.Optional(literalUnion(['gvrp', 'mvrp', 'none'] as const, 'VLAN registration protocol')),
+    'reorder-headers': Type.Optional(Type.Boolean({ description: 'hand frames up without their VLAN header (the kernel default: on)' })),
+    'loose-binding': Type.Optional(Type.Boolean({ description: 'the VLAN\'s state does not follow its base interface' })),
   },
   { additionalProperties: false },
 );
@@ -347,9 +350,6 @@ export const NicMatch = Type.Object(
 );
 export type NicMatch = Static<typeof NicMatch>;
 
-/** Reported only: what the agent read about a NIC's hardware. */
-export const PciInfo = Type.Object(
-  {
 /** LLDP on an interface. fleetnet runs no LLDP agent: only enabled: false is accepted (semantic-identity.ts refuses true by name). */
 export const Lldp = Type.Object(
   {
@@ -359,6 +359,9 @@ export const Lldp = Type.Object(
   { additionalProperties: false },
 );
 
+/** Reported only: what the agent read about a NIC's hardware. */
+export const PciInfo = Type.Object(
+  {
     address: Type.String(),
     'vendor-id': Type.Optional(Type.String()),
     'device-id': Type.Optional(Type.String()),
@@ -399,14 +402,14 @@ export const Interface = Type.Object(
     ),
     'fleetnet.io/match': Type.Optional(NicMatch),
     'fleetnet.io/pci': Type.Optional(PciInfo),
-  },
-  { additionalProperties: false },
-);
     // nmstate's NIC selection by MAC: resolved to the kernel name before planning (mac-identifier.ts)
     identifier: Type.Optional(literalUnion(['name', 'mac-address'] as const, 'mac-address: the interface is the NIC whose MAC (permanent, else current) is mac-address; name is then only a label')),
     'profile-name': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: "NetworkManager's connection name: accepted and ignored (fleetnet keeps no profiles)" })),
     'accept-all-mac-addresses': Type.Optional(Type.Boolean({ description: "promiscuous mode of this link (ip link set promisc); not mac-vlan's promiscuous, which is the passthru lower device's" })),
     lldp: Type.Optional(Lldp),
+  },
+  { additionalProperties: false },
+);
 export type Interface = Static<typeof Interface>;
 
 export const RouteTypes = ['blackhole', 'unreachable', 'prohibit'] as const;

@@ -39,7 +39,7 @@ test('refusals: each names the field and says why', () => {
     [one({ name: 'e1', type: 'ethernet', 'copy-mac-from': 'e2' }), ['interfaces[0].copy-mac-from', '"copy-mac-from" is only valid for type bond or linux-bridge or ovs-interface, not ethernet']],
     [one({ name: 'br0', type: 'linux-bridge', bridge: { options: { 'vlan-default-pvid': 5 } } }), ['interfaces[0].bridge.options.vlan-default-pvid', 'not supported by fleetnet: linux-bridge tuning (vlan-default-pvid)']],
     [one({ name: 'ob0', type: 'ovs-bridge', bridge: { options: { 'multicast-querier': true } } }), ['interfaces[0].bridge.options.multicast-querier', 'multicast-querier is a linux-bridge option']],
-    [one({ name: 'v1', type: 'vlan', vlan: { 'base-iface': 'e1', id: 3, 'loose-binding': true } }), ['interfaces[0].vlan.loose-binding', 'not supported by fleetnet: VLAN flags (loose-binding)']],
+    [one({ name: 'ob0', type: 'ovs-bridge', bridge: { port: [{ name: 'b', 'link-aggregation': { mode: 'active-backup', port: [{ name: 'x' }, { name: 'y' }], 'bond-updelay': 5 } }] } }), ['interfaces[0].bridge.port[0].link-aggregation.bond-updelay', 'not supported by fleetnet: OVS bond settings (bond-updelay)']],
     [one({ name: 'br0', type: 'linux-bridge', bridge: { options: { stp: { enabled: 'yes' } } } }), ['interfaces[0].bridge.options.stp.enabled', 'must be true or false, got the string "yes"']],
   ];
   for (const [doc, want] of cases) {

@@ -77,6 +77,7 @@ const kinds: NetworkState = {
   interfaces: [
     eth('eth1'), eth('eth2'),
     { name: 'eth1.300', type: 'vlan', state: 'up', vlan: { 'base-iface': 'eth1', id: 300, protocol: '802.1ad' } },
+    { name: 'eth2.301', type: 'vlan', state: 'up', vlan: { 'base-iface': 'eth2', id: 301, 'reorder-headers': false, 'loose-binding': true, 'registration-protocol': 'mvrp' } },
     {
       name: 'msec7', type: 'macsec', state: 'up',
       macsec: {
@@ -94,6 +95,7 @@ testUnless(test, skip, 'vlan 802.1ad (QinQ), MACsec (port 0 = the default 1, MKA
   await applied(kinds);
   const vlan = await vm.link('eth1.300');
   assert.equal([vlan.linkinfo.info_kind, vlan.linkinfo.info_data.protocol, vlan.linkinfo.info_data.id, vlan.link], ['vlan', '802.1ad', 300, 'eth1']);
+  assert.equal([...(await vm.link('eth2.301')).linkinfo.info_data.flags].sort(), ['LOOSE_BINDING', 'MVRP'], 'reorder_hdr off, loose_binding and MVRP on');
   const ms = await vm.link('msec7');
   assert.equal([ms.linkinfo.info_kind, ms.link, ms.linkinfo.info_data.validation, ms.linkinfo.info_data.encrypt, ms.linkinfo.info_data.inc_sci], ['macsec', 'eth1', 'strict', true, true]);
   assert.ok(String(ms.linkinfo.info_data.sci).endsWith('0001'), `SCI port 1: ${ms.linkinfo.info_data.sci}`);
@@ -110,10 +112,11 @@ testUnless(test, skip, 'undo: state: down on the vlan removes it (nmstate), the 
   await applied({
     interfaces: [
       { name: 'eth1.300', type: 'vlan', state: 'down', vlan: { 'base-iface': 'eth1', id: 300, protocol: '802.1ad' } },
+      { name: 'eth2.301', type: 'vlan', state: 'absent' },
       ...['msec7', 'mvtap7', 'mvlan7', 'dum7'].map((name) => ({ name, type: kinds.interfaces!.find((i) => i.name === name)!.type, state: 'absent' as const })),
     ],
   });
-  for (const n of ['eth1.300', 'msec7', 'mvtap7', 'mvlan7', 'dum7']) await gone(n);
+  for (const n of ['eth1.300', 'eth2.301', 'msec7', 'mvtap7', 'mvlan7', 'dum7']) await gone(n);
 });
 
 testUnless(test, skip, 'linux-bridge with options and port VLANs (trunk with id-range and native VLAN, access port): filtering turned on, read back with bridge -j vlan show; undo', async () => {

@@ -211,7 +211,14 @@ export function parseLinuxState(input: {
         }
         break;
       case 'vlan':
-        if (l.link) iface.vlan = { 'base-iface': l.link, id: Number(info.id), protocol: String(info.protocol ?? '802.1Q').toLowerCase() === '802.1ad' ? '802.1ad' : '802.1q' };
+        if (l.link) {
+          const flags: string[] = Array.isArray(info.flags) ? info.flags : [];
+          iface.vlan = {
+            'base-iface': l.link, id: Number(info.id), protocol: String(info.protocol ?? '802.1Q').toLowerCase() === '802.1ad' ? '802.1ad' : '802.1q',
+            'reorder-headers': flags.includes('REORDER_HDR'), 'loose-binding': flags.includes('LOOSE_BINDING'),
+            'registration-protocol': flags.includes('GVRP') ? 'gvrp' : flags.includes('MVRP') ? 'mvrp' : 'none',
+          };
+        }
         break;
       case 'veth':
         // The peer is named only when it is in this namespace.
