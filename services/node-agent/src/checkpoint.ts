@@ -77,11 +77,16 @@ function snapshotFiles(ops: Operation[]): Record<string, string | null> {
 
 /** The checkpoint of an apply about to run `operations` on a host that is `before`. */
 export function checkpointFor(before: NetworkState, created: ReadonlySet<string>, operations: Operation[], version?: number): Checkpoint {
+  // The hostname is restored only by a rollback of a plan that changed it: a rollback run by another
+  // agent (another UTS view of the host) must never rename the machine it runs on.
+  // (the host backend's hostname operations: `hostname NAME`, and the static file, the only one with a path)
+  const touchesHostname = operations.some((o) => o.backend === 'host' && (o.target === 'hostname' || 'path' in o));
+  const { hostname, ...rest } = before;
   return {
     createdAt: new Date().toISOString(),
     pid: process.pid,
     version,
-    before,
+    before: touchesHostname && hostname ? { ...rest, hostname } : rest,
     created: [...created],
     touches: [...new Set(operations.map((o) => o.target))],
     operations,

@@ -45,7 +45,8 @@ export function createHostBackend(opts: { run: Runner; log: Logger; hostnameFile
       return { 'route-rules': { config: [...parseRules(r4, 4), ...parseRules(r6, 6)] }, ...(hostname ? { hostname } : {}) };
     },
     plan: (desired, actual) => ({
-      operations: [...planRules(desired, actual), ...planForwarding(desired, actual), ...planHostname(desired, actual, opts.hostnameFile)],
+      // From outside a namespace no hostname operation is ever planned, not even by a rollback.
+      operations: [...planRules(desired, actual), ...planForwarding(desired, actual), ...(opts.drivesNetns ? [] : planHostname(desired, actual, opts.hostnameFile))],
       // A network namespace has no hostname of its own: driving one from outside (tests, the library
       // with `netns`), `hostname` would rename the machine this process runs on.
       errors: opts.drivesNetns && desired.hostname
