@@ -7,7 +7,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createNetns, type Netns } from '../../../test/support/netns.ts';
-import { lldpAgentRunning } from '../src/linux/lldp.ts';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lldpAgentRunning, withLldp } from '../src/linux/lldp.ts';
 import { agentIn, link, snapshot, type TestAgent } from './helpers.ts';
 
 let ns: Netns;
@@ -86,6 +89,26 @@ test('lldp: {enabled: false} is in sync when no LLDP agent runs', async () => {
   assert.is(r.phase, 'Applied', r.error?.message);
   assert.is(r.executed, 0);
   assert.ok(r.comparison.results.some((x) => x.path.endsWith('lldp.enabled') && x.inSync && x.expected === false && x.actual === false));
+});
+
+test('an LLDP agent in the process table turns ethernet ports to lldp enabled: true in the report (a /proc of our own)', () => {
+  const proc = mkdtempSync(join(tmpdir(), 'fleetnet-proc-'));
+  try {
+    for (const [pid, comm] of [['1', 'init'], ['42', 'sshd'], ['self', 'x']]) {
+      mkdirSync(join(proc, pid));
+      writeFileSync(join(proc, pid, 'comm'), `${comm}\n`);
+    }
+    assert.not.ok(lldpAgentRunning(proc));
+    mkdirSync(join(proc, '77'));
+    writeFileSync(join(proc, '77', 'comm'), 'lldpd\n');
+    assert.ok(lldpAgentRunning(proc));
+    assert.not.ok(lldpAgentRunning(join(proc, 'missing')), 'no /proc: nothing known to run');
+  } finally {
+    rmSync(proc, { recursive: true, force: true });
+  }
+  const state = { interfaces: [{ name: 'eth0', type: 'ethernet' as const }, { name: 'br0', type: 'linux-bridge' as const }] };
+  assert.equal(withLldp(state, false), state);
+  assert.equal(withLldp(state, true).interfaces, [{ name: 'eth0', type: 'ethernet', lldp: { enabled: true } }, { name: 'br0', type: 'linux-bridge' }]);
 });
 
 test.run();
