@@ -106,6 +106,9 @@ test('50 sim hosts, one pool, one templated policy: all Applied, 50 distinct add
   await ctl.settled();
   assert.equal(allocations(ctl, 'lab'), alloc, 'a restarted controller keeps every allocation');
   assert.is((await desiredOf(c)).length, versionsBefore, 'and publishes no new version');
+  const plan = await api(c, 'plan', { policy: templated('lab-addr', 'lab', { site: 'lab' }) });
+  assert.is(plan.matchedHosts?.length, 50, 'plan renders for every host');
+  assert.ok(plan.matchedHosts!.every((m) => m.changes.length === 0 && m.conflicts.length === 0), 'the same policy again changes nothing: rendered with the host\'s own address');
   const live = ctl.projection.state;
   const rebuilt = await rebuildFromStreams(ctl.bus, live.seq);
   assert.equal(firstDifference(rebuilt.pools, live.pools), undefined, 'a rebuild has the same pools');

@@ -5,6 +5,7 @@ import {
 import { compileHost, type PolicyAt } from '../compile.ts';
 import { desiredVersionOf, isRetired, type HostBase, type Projection } from '../projection/state.ts';
 import { historyOf, matchingPolicies } from '../projection/views.ts';
+import { renderContext } from '../projection/render-context.ts';
 import { matchesSelector, parseSelector, SelectorSyntaxError } from '@fleetnet/contracts';
 import { actualChanges, desiredChanges } from './changes.ts';
 import { ApiFailure } from './errors.ts';
@@ -177,13 +178,14 @@ export function planPolicy(state: Projection, policy: HostNetworkPolicy): ApiRes
       continue;
     }
     const others: PolicyAt[] = matchingPolicies(state, h).filter((p) => p.name !== name);
-    const c = compileHost(h.facts, [...others, { name, revision, policy }]);
+    const c = compileHost(h.facts, [...others, { name, revision, policy }], renderContext(state, h));
     matchedHosts.push({
       host: h.name,
       currentVersion: desiredVersionOf(h),
       changes: desiredChanges(h.lastDesired?.state, c.state),
       actualChanges: actualChanges(c.state, h.actual),
-      conflicts: c.conflicts.map((x) => `${x.path}: ${x.policies.join(' vs ')}`),
+      // a policy this host cannot render (a capture that matches nothing, no pool address yet) is left out of `changes`
+      conflicts: [...c.conflicts.map((x) => `${x.path}: ${x.policies.join(' vs ')}`), ...c.renderFailed.map((f) => `${f.type}: policy ${f.policy}: ${f.message}`)],
     });
   }
   return { policy: name, matchedHosts, unmatchedHosts: unmatched };
