@@ -40,6 +40,7 @@ export const subjects = {
 export const ApiMethods = [
   'hosts.list', 'hosts.get', 'hosts.history', 'hosts.desired', 'hosts.rollback',
   'policies.list', 'policies.get', 'rollouts.get', 'rollouts.list', 'rollouts.pause', 'rollouts.resume', 'plan',
+  'rollouts.recapture', 'pools.list', 'pools.get',
 ] as const;
 export type ApiMethod = (typeof ApiMethods)[number];
 
