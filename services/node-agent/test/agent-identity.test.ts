@@ -94,7 +94,7 @@ test('lldp: {enabled: false} is in sync when no LLDP agent runs', async () => {
 test('an LLDP agent in the process table turns ethernet ports to lldp enabled: true in the report (a /proc of our own)', () => {
   const proc = mkdtempSync(join(tmpdir(), 'fleetnet-proc-'));
   try {
-    for (const [pid, comm] of [['1', 'init'], ['42', 'sshd'], ['self', 'x']]) {
+    for (const [pid, comm] of [['1', 'init'], ['42', 'sshd'], ['self', 'x']] as const) {
       mkdirSync(join(proc, pid));
       writeFileSync(join(proc, pid, 'comm'), `${comm}\n`);
     }
