@@ -350,11 +350,11 @@ export const NicMatch = Type.Object(
 );
 export type NicMatch = Static<typeof NicMatch>;
 
-/** LLDP on an interface. fleetnet runs no LLDP agent: only enabled: false is accepted (semantic-identity.ts refuses true by name). */
+/** LLDP on an interface: the agent runs one lldpd per host on the interfaces with enabled: true; only `enabled` is compared. */
 export const Lldp = Type.Object(
   {
-    enabled: Type.Boolean({ description: 'false: no LLDP agent on this interface' }),
-    neighbors: Type.Optional(Type.Array(Type.Unknown(), { description: 'reported only (nmstate): the TLVs of LLDP neighbours' })),
+    enabled: Type.Boolean({ description: 'true: lldpd sends and receives LLDP on this interface' }),
+    neighbors: Type.Optional(Type.Array(Type.Unknown(), { description: 'reported only (nmstate): per neighbour, its TLVs (chassis ID, port ID, system name, description)' })),
   },
   { additionalProperties: false },
 );

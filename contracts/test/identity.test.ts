@@ -1,7 +1,7 @@
 /**
  * nmstate's interface identity and link keys in contracts: identifier: mac-address resolved against a
  * NIC list (strict in the agent, lenient in the controller), profile-name accepted and dropped,
- * accept-all-mac-addresses and lldp in the schema and the in-sync comparison, lldp enabled: true refused by name.
+ * accept-all-mac-addresses and lldp in the schema and the in-sync comparison, lldp enabled: true accepted.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -44,14 +44,13 @@ test('an absent interface and identifier: name are left alone; the agent\'s cand
   assert.equal(macCandidates(actual), [{ name: 'eno1', mac: '52:54:00:f6:80:01' }, { name: 'v0', mac: '02:00:00:00:00:01' }]);
 });
 
-test('validation: identifier needs the MAC and excludes fleetnet.io/match; lldp enabled: true refused by name; the rest accepted', () => {
+test('validation: identifier needs the MAC and excludes fleetnet.io/match; lldp enabled: true accepted (the agent runs lldpd); the rest accepted', () => {
   const ok = validateNetworkState({ interfaces: [{ name: 'eth1', 'profile-name': 'Wired 1', identifier: 'mac-address', 'mac-address': '00:00:51:00:00:0A', 'accept-all-mac-addresses': true, lldp: { enabled: false } }] });
   assert.ok(ok.ok, JSON.stringify(!ok.ok && ok.errors));
   const bad = validateNetworkState({
     interfaces: [
       { name: 'eth1', identifier: 'mac-address' },
       { name: 'eth2', type: 'ethernet', identifier: 'mac-address', 'mac-address': '00:00:51:00:00:0B', 'fleetnet.io/match': { 'pci-address': '0000:03:00.0' } },
-      { name: 'eth3', type: 'ethernet', lldp: { enabled: true } },
     ],
   });
   assert.not.ok(bad.ok);
@@ -59,9 +58,10 @@ test('validation: identifier needs the MAC and excludes fleetnet.io/match; lldp 
     assert.equal(bad.errors.map((e) => [e.path, e.message]), [
       ['interfaces[0].mac-address', 'is required with identifier: mac-address (it names the NIC)'],
       ['interfaces[1].identifier', 'a NIC is selected either by MAC (identifier: mac-address) or by fleetnet.io/match, not both'],
-      ['interfaces[2].lldp', 'not supported by fleetnet: LLDP'],
     ]);
   }
+  const lldpOn = validateNetworkState({ interfaces: [{ name: 'eth3', type: 'ethernet', lldp: { enabled: true } }] });
+  assert.ok(lldpOn.ok, JSON.stringify(!lldpOn.ok && lldpOn.errors));
   const typo = validateNetworkState({ interfaces: [{ name: 'eth1', identifier: 'mac' }] });
   assert.not.ok(typo.ok);
 });

@@ -105,19 +105,19 @@ test('apply --dry-run of an NNCP: converted on the fly (one stderr line), printe
 test('apply --dry-run refuses an nmstate feature fleetnet does not do, by name, at its line; exit 2', () => {
   const doc = `apiVersion: nmstate.io/v1
 kind: NodeNetworkConfigurationPolicy
-metadata: {name: lldp-on}
+metadata: {name: ethtool-on}
 spec:
   desiredState:
     interfaces:
       - name: ens5
         type: ethernet
-        lldp:
-          enabled: true
+        ethtool:
+          feature: {rx-checksum: false}
 `;
-  const p = file('lldp.yaml', doc);
+  const p = file('ethtool.yaml', doc);
   const r = cli(['apply', '--dry-run', '-f', p]);
   assert.is(r.code, 2);
-  assert.match(r.stderr, new RegExp(`${p.replace(/[.]/g, '\\.')}:9:9: spec\\.desiredState\\.interfaces\\[0\\]\\.lldp: not supported by fleetnet: LLDP`));
+  assert.match(r.stderr, new RegExp(`${p.replace(/[.]/g, '\\.')}:9:9: spec\\.desiredState\\.interfaces\\[0\\]\\.ethtool: not supported by fleetnet: ethtool settings \\(ethtool\\)`));
   assert.not.match(r.stdout, /would be published/);
 });
 

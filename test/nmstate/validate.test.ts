@@ -82,11 +82,11 @@ test('the command: exit 0 and "valid"; exit 2 with file:line:col lines; -o json;
     const bad = spawnSync(process.execPath, [bin, '--state-dir', state, 'validate', '-f', join(fixtures, 'refused', 'hsr.yml')], { encoding: 'utf8' });
     assert.is(bad.status, 2);
     assert.is(bad.stderr, `${join(fixtures, 'refused', 'hsr.yml')}:6:5: interfaces[0].hsr: not supported by fleetnet: HSR/PRP\n`);
-    const json = spawnSync(process.execPath, [bin, 'validate', '-f', join(fixtures, 'refused', 'lldp.yml'), '-o', 'json'], { encoding: 'utf8' });
+    const json = spawnSync(process.execPath, [bin, 'validate', '-f', join(fixtures, 'refused', 'ethtool.yml'), '-o', 'json'], { encoding: 'utf8' });
     assert.is(json.status, 2);
     const r = JSON.parse(json.stdout);
     assert.is(r.valid, false);
-    assert.equal(r.errors.map((e: any) => [e.line, e.col, e.path, e.message]), [[5, 5, 'interfaces[0].lldp', 'not supported by fleetnet: LLDP']]);
+    assert.equal(r.errors.map((e: any) => [e.line, e.col, e.path, e.message]), [[5, 5, 'interfaces[0].ethtool', 'not supported by fleetnet: ethtool settings (ethtool)']]);
     assert.not.ok(existsSync(state), 'validate created no state directory');
   } finally {
     rmSync(join(state, '..'), { recursive: true, force: true });

@@ -10,10 +10,11 @@ import type { NetworkState } from '@fleetnet/contracts';
  *   ovs            one ovs-vsctl transaction: bridges, ports, bonds, tags, internal ports
  *   linux-configure  masters, MTU, MAC, addresses, up/down, routes — also on OVS internal ports
  *   dhcp           DHCPv4 clients started (waiting for the lease) or stopped, once the links are up
+ *   lldp           the host's one lldpd (re)started on the interfaces with LLDP on, or stopped
  *   sriov          sysfs writes: VF count, per-VF settings, driver binding
  *   dns            resolv.conf replaced atomically
  */
-export const STAGES = ['linux-remove', 'linux-create', 'ovs', 'linux-configure', 'dhcp', 'sriov', 'dns'] as const;
+export const STAGES = ['linux-remove', 'linux-create', 'ovs', 'linux-configure', 'dhcp', 'lldp', 'sriov', 'dns'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** What the reconciler needs of any operation; each backend adds what it executes. */
@@ -54,6 +55,7 @@ export type Operation =
       /** the resolv.conf a lease's DNS servers go to (auto-dns), saved in the checkpoint like the dns stage's */
       resolvConf?: string;
     })
+  | (OperationBase & { backend: 'lldp'; /** every interface lldpd serves after this operation; none: it stops */ interfaces: string[] })
   | (OperationBase & {
       backend: 'host';
       /** one command, run under the agent's netns (ip rule, sysctl, hostname) */

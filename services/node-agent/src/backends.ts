@@ -4,6 +4,7 @@ import { createDnsBackend } from './dns/index.ts';
 import { createHostBackend } from './host/index.ts';
 import type { Runner } from './exec.ts';
 import { createLinuxBackend } from './linux/index.ts';
+import { createLldpBackend } from './lldp/index.ts';
 import type { Logger } from './log.ts';
 import { createOvsBackend } from './ovs/index.ts';
 import { createSriovBackend } from './sriov/index.ts';
@@ -23,7 +24,7 @@ export interface BackendOptions {
   netns?: string;
   /** leave OVS out (no ovs-vsctl on this host) */
   ovs?: boolean;
-  /** the agent's state directory: with it, DHCPv4 clients run (their files under its dhcp/) */
+  /** the agent's state directory: with it, DHCPv4 clients and lldpd run (their files under its dhcp/ and lldp/) */
   stateDir?: string;
   /** how long an apply waits for a DHCP lease; default 30 s */
   dhcpLeaseTimeoutMs?: number;
@@ -31,11 +32,14 @@ export interface BackendOptions {
 
 /** The real backends, linux first: the others overlay the kernel's view when reading. */
 export function createBackends(opts: BackendOptions): Backend[] {
-  const backends: Backend[] = [createLinuxBackend({ run: opts.run })];
+  // fleetnet's own lldpd reports its interfaces itself; the linux read reports another LLDP agent's
+  const lldp = opts.stateDir !== undefined ? createLldpBackend({ stateDir: opts.stateDir, run: opts.run, log: opts.log, netns: opts.netns }) : undefined;
+  const backends: Backend[] = [createLinuxBackend({ run: opts.run, ...(lldp ? { foreignLldp: lldp.foreignAgentRunning } : {}) })];
   if (opts.ovs !== false) backends.push(createOvsBackend({ db: opts.ovsDb, run: opts.run, log: opts.log }));
   backends.push(createSriovBackend({ root: opts.sysfsRoot ?? '/sys', run: opts.run, log: opts.log }));
   backends.push(createDnsBackend({ path: opts.resolvConf ?? '/etc/resolv.conf', log: opts.log }));
   if (opts.stateDir !== undefined) backends.push(createDhcpBackend({ stateDir: opts.stateDir, run: opts.run, log: opts.log, resolvConf: opts.resolvConf ?? '/etc/resolv.conf', leaseTimeoutMs: opts.dhcpLeaseTimeoutMs }));
+  if (lldp) backends.push(lldp);
   backends.push(createHostBackend({ run: opts.run, log: opts.log, hostnameFile: opts.hostnameFile ?? '/etc/hostname', drivesNetns: opts.netns !== undefined }));
   return backends;
 }

@@ -84,6 +84,8 @@ function restoreEntry(i: Interface): Interface {
   delete out['fleetnet.io/pci'];
   // not reported when off (the default): restore it explicitly, like forwarding
   out['accept-all-mac-addresses'] = i['accept-all-mac-addresses'] ?? false;
+  // the same for LLDP; its neighbours are reported only
+  out.lldp = { enabled: i.lldp?.enabled ?? false };
   for (const fam of ['ipv4', 'ipv6'] as const) {
     const cfg = out[fam];
     if (!cfg) continue;

@@ -5,11 +5,13 @@ import type { NetworkState } from '@fleetnet/contracts';
 const LLDP_AGENTS: ReadonlySet<string> = new Set(['lldpd', 'lldpad', 'ladvd']);
 
 /**
- * Is an LLDP agent running? fleetnet runs none, so `lldp: {enabled: false}` is in sync exactly when no
- * other one does. The process table is the machine's, not a namespace's: an agent found anywhere
- * counts (lldpd's default is every ethernet port), which errs toward "not in sync", never toward a false "in sync".
+ * Is an LLDP agent running, other than fleetnet's own lldpd (lldp/, which reports its interfaces
+ * itself)? Another one's ports are not known, so its presence turns every ethernet port on (lldpd's
+ * default), which errs toward "not in sync", never toward a false "in sync". `counts` says which
+ * processes to consider (the agent's: those in its network namespace that are not its own lldpd);
+ * without it the whole process table counts.
  */
-export function lldpAgentRunning(procRoot = '/proc'): boolean {
+export function lldpAgentRunning(procRoot = '/proc', counts: (pid: string) => boolean = () => true): boolean {
   let pids: string[];
   try {
     pids = readdirSync(procRoot).filter((d) => /^\d+$/.test(d));
@@ -17,6 +19,7 @@ export function lldpAgentRunning(procRoot = '/proc'): boolean {
     return false;
   }
   return pids.some((pid) => {
+    if (!counts(pid)) return false;
     try {
       return LLDP_AGENTS.has(readFileSync(`${procRoot}/${pid}/comm`, 'utf8').trim());
     } catch {

@@ -62,7 +62,7 @@ async function readPortVlans(run: Runner, links: IpLink[]): Promise<BridgeVlanPo
  * one `ip -batch` process, in parallel (two processes instead of four: on a busy host each process
  * start costs more than the read itself).
  */
-export async function readLinux(run: Runner): Promise<NetworkState> {
+export async function readLinux(run: Runner, foreignLldp: () => boolean = () => lldpAgentRunning()): Promise<NetworkState> {
   const [links, batched] = await Promise.all([
     json<IpLink[]>(run, 'ip', ['-j', '-d', 'link', 'show']),
     readBatch(run),
@@ -77,5 +77,5 @@ export async function readLinux(run: Runner): Promise<NetworkState> {
     return { addrs, routes4, routes6, netconf };
   })();
   const [lockedCwnd, portVlans] = await Promise.all([readLockedCwnd(run, [...rest.routes4, ...rest.routes6]), readPortVlans(run, links)]);
-  return withLldp(parseLinuxState({ links, ...rest, lockedCwnd, portVlans }), lldpAgentRunning());
+  return withLldp(parseLinuxState({ links, ...rest, lockedCwnd, portVlans }), foreignLldp());
 }
