@@ -104,7 +104,8 @@ function packages(sea: string): Pkg[] {
       // ovs-vsctl only when a policy declares Open vSwitch bridges.
       // udhcpc: the DHCPv4 client the agent supervises for `dhcp: true` (busybox's; see README)
       depends: [...nodeDepends, 'iproute2', 'iputils-ping', 'udhcpc'],
-      recommends: ['openvswitch-switch'],
+      // lldpd: the LLDP daemon the agent runs for `lldp: {enabled: true}` (its own instance, see README)
+      recommends: ['openvswitch-switch', 'lldpd'],
       conffiles: ['/etc/fleetnet/agent.env'],
       dirs: ['/var/lib/fleetnet'],
       entries: [

@@ -135,6 +135,8 @@ export function createLldpDaemon(opts: { dir: string; run: Runner; log: Logger }
       wanted = new Set(saved);
       pid = p;
       watch(p);
+      // systemd's StateDirectoryMode put the state directory back to 0700 when the agent (re)started
+      letLldpcliThrough(dir);
       log.info({ pid: p, interfaces: saved }, 'lldpd adopted');
     } else if (saved.length) {
       // not restarted here: a `show` or `plan` must not start processes; the next apply does (the host is out of sync)
