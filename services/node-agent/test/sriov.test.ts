@@ -38,7 +38,7 @@ test('read: PCI identity of every NIC, SR-IOV PFs with total/num VFs', async () 
   const state = await backend.read();
   const eno1 = state.interfaces?.find((i) => i.name === 'eno1');
   assert.equal(eno1?.['fleetnet.io/pci'], { address: '0000:01:00.1', 'vendor-id': '8086', 'device-id': '1572', driver: 'i40e' });
-  assert.equal(eno1?.ethernet?.['sr-iov'], { 'total-vfs': 0, vfs: [] });
+  assert.equal(eno1?.ethernet?.['sr-iov'], { 'total-vfs': 0, vfs: [], 'drivers-autoprobe': true });
   assert.equal(state.interfaces?.find((i) => i.name === 'eth9')?.ethernet, undefined);
   assert.equal(state.interfaces?.find((i) => i.name === 'eth9')?.['fleetnet.io/pci']?.address, '0000:05:00.0');
 });
