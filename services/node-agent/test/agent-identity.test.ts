@@ -2,7 +2,7 @@
  * nmstate's interface identity and link keys on a real network namespace: `accept-all-mac-addresses`
  * (promiscuous mode) set, read back and rolled back; `identifier: mac-address` resolved to the link
  * that has the MAC (the name only a label); a MAC nobody has refused with nothing changed; an LLDP
- * `enabled: false` in sync (fleetnet runs no LLDP agent).
+ * `enabled: false` in sync (no other LLDP agent runs; fleetnet's own lldpd: lldp.test.ts).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

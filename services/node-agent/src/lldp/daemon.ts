@@ -28,6 +28,22 @@ const parentOf = (pid: string) => {
   }
 };
 
+const readPid = (path: string) => {
+  try {
+    const n = Number(readFileSync(path, 'utf8').trim());
+    return n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+};
+/** SIGTERM, then SIGKILL after 5 s; resolves once the pid is gone (or 1 s after the SIGKILL) */
+async function terminate(pid: number): Promise<void> {
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 20 && alive(pid); i++) await sleep(50);
+}
+
 /**
  * lldpcli is set-user-id _lldpd (its groups stay root's), so the control socket's directories must
  * let any user through: the state directory and its lldp/ become mode 0711 — search only, no listing;
@@ -67,14 +83,7 @@ export function createLldpDaemon(opts: { dir: string; run: Runner; log: Logger }
   let pid: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   let restarts = 0;
-  const pidFromFile = () => {
-    try {
-      const n = Number(readFileSync(f('pid'), 'utf8').trim());
-      return n > 0 ? n : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const pidFromFile = () => readPid(f('pid'));
   const unwatch = () => (clearTimeout(timer), clearInterval(timer), (timer = undefined));
   const watch = (p: number) => {
     unwatch();
@@ -117,10 +126,7 @@ export function createLldpDaemon(opts: { dir: string; run: Runner; log: Logger }
     const p = pid ?? pidFromFile();
     pid = undefined;
     if (p && alive(p) && isLldpd(p)) {
-      process.kill(p, 'SIGTERM');
-      for (let i = 0; i < 50 && alive(p); i++) await sleep(100);
-      if (alive(p)) process.kill(p, 'SIGKILL');
-      for (let i = 0; i < 20 && alive(p); i++) await sleep(50);
+      await terminate(p);
       log.info({ pid: p }, 'lldpd stopped');
     }
     rmSync(f('pid'), { force: true });
