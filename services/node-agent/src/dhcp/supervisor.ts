@@ -43,6 +43,155 @@ export interface DhcpSupervisor {
   close(): void;
 }
 
+/** What every step of the supervision reads: the state directory, the runner, and the clients it follows. */
+interface Supervision {
+  dir: string;
+  run: Runner;
+  log: Logger;
+  clients: Map<string, Client>;
+}
+
+const clientFile = (s: Supervision, iface: string, ext: string) => join(s.dir, `${iface}.${ext}`);
+
+function isOurs(s: Supervision, pid: number, iface: string): boolean {
+  const argv = cmdline(pid);
+  return argv.some((a) => a.endsWith('udhcpc')) && argv.includes(clientFile(s, iface, 'sh'));
+}
+
+function pidFromFile(s: Supervision, iface: string): number | undefined {
+  try {
+    const n = Number(readFileSync(clientFile(s, iface, 'pid'), 'utf8').trim());
+    return n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readLease(s: Supervision, iface: string): Lease | undefined {
+  try {
+    return parseLease(readFileSync(clientFile(s, iface, 'lease'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function watchPid(s: Supervision, iface: string, c: Client, pid: number): void {
+  c.timer = setInterval(() => {
+    if (alive(pid)) return;
+    clearInterval(c.timer);
+    clientDied(s, iface, c, pid);
+  }, 1000);
+  c.timer.unref();
+}
+
+function clientDied(s: Supervision, iface: string, c: Client, pid: number | undefined): void {
+  if (s.clients.get(iface) !== c) return;
+  // someone else (another agent on this state dir) stopped or replaced it: not ours to restart
+  if (!existsSync(clientFile(s, iface, 'json')) || (pidFromFile(s, iface) !== undefined && pidFromFile(s, iface) !== pid && alive(pidFromFile(s, iface)!))) {
+    s.clients.delete(iface);
+    return;
+  }
+  c.restarts++;
+  const pause = Math.min(30_000, 500 * 2 ** Math.min(c.restarts, 6));
+  s.log.warn({ iface, pid, restarts: c.restarts, pauseMs: pause }, 'DHCP client exited; restarting it');
+  c.timer = setTimeout(() => restartClient(s, iface, c, pid), pause);
+  c.timer.unref();
+}
+
+function restartClient(s: Supervision, iface: string, c: Client, deadPid: number | undefined): void {
+  if (s.clients.get(iface) !== c) return;
+  // another agent on this state dir may have started one meanwhile: follow it instead
+  const other = pidFromFile(s, iface);
+  if (other && other !== deadPid && alive(other) && isOurs(s, other, iface)) {
+    c.pid = other;
+    watchPid(s, iface, c, other);
+  } else spawnClient(s, iface, c).catch((e: Error) => s.log.error({ iface, err: e.message }, 'DHCP client not restarted'));
+}
+
+/**
+ * udhcpc daemonizes (`-b`: once leased, or after its first round of discovers) with its output on
+ * /dev/null: it outlives a one-shot `fleetnet-agent apply`, and is watched by its pid file.
+ */
+async function spawnClient(s: Supervision, iface: string, c: Client): Promise<void> {
+  const file = (ext: string) => clientFile(s, iface, ext);
+  rmSync(file('pid'), { force: true });
+  const r = await s.run('udhcpc', ['-b', '-i', iface, '-s', file('sh'), '-p', file('pid'), '-t', '3', '-T', '1', '-A', '2'], { timeoutMs: 60_000 });
+  if (r.notFound) {
+    s.clients.delete(iface);
+    rmSync(file('json'), { force: true });
+    throw new Error('udhcpc is not installed (Debian package udhcpc): DHCPv4 needs it');
+  }
+  if (s.clients.get(iface) !== c) return;
+  const pid = pidFromFile(s, iface);
+  if (pid && alive(pid)) {
+    c.pid = pid;
+    watchPid(s, iface, c, pid);
+  } else clientDied(s, iface, c, undefined);
+}
+
+/** Follows the client a previous agent left running for the settings file `name`, or forgets it. */
+function adoptClient(s: Supervision, name: string): void {
+  const iface = name.slice(0, -'.json'.length);
+  try {
+    const settings = JSON.parse(readFileSync(join(s.dir, name), 'utf8')) as DhcpSettings;
+    const pid = pidFromFile(s, iface);
+    const c: Client = { settings, restarts: 0 };
+    s.clients.set(iface, c);
+    if (pid && alive(pid) && isOurs(s, pid, iface)) {
+      c.pid = pid;
+      watchPid(s, iface, c, pid);
+      s.log.info({ iface, pid }, 'DHCP client adopted');
+    } else {
+      // not restarted here: a `show` or `plan` must not start processes; the next apply does (the host is out of sync)
+      s.clients.delete(iface);
+      for (const ext of ['json', 'pid', 'lease']) rmSync(clientFile(s, iface, ext), { force: true });
+      s.log.warn({ iface }, 'DHCP client of a previous run is gone; the next apply starts it');
+    }
+  } catch (e) {
+    s.log.error({ iface, err: (e as Error).message }, 'cannot adopt the DHCP client');
+  }
+}
+
+async function startClient(s: Supervision, iface: string, settings: DhcpSettings): Promise<void> {
+  const file = (ext: string) => clientFile(s, iface, ext);
+  mkdirSync(s.dir, { recursive: true, mode: 0o700 });
+  rmSync(file('lease'), { force: true });
+  writeFileSync(file('sh'), renderScript(settings, file('lease')));
+  chmodSync(file('sh'), 0o700);
+  writeFileSync(file('json'), JSON.stringify(settings));
+  const c: Client = { settings, restarts: 0 };
+  s.clients.set(iface, c);
+  await spawnClient(s, iface, c);
+}
+
+async function waitForLease(s: Supervision, iface: string, timeoutMs: number): Promise<Lease | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const l = readLease(s, iface);
+    if (l || Date.now() >= deadline || !s.clients.has(iface)) return l;
+    await sleep(200);
+  }
+}
+
+async function stopClient(s: Supervision, iface: string): Promise<void> {
+  const file = (ext: string) => clientFile(s, iface, ext);
+  const c = s.clients.get(iface);
+  s.clients.delete(iface);
+  rmSync(file('json'), { force: true });
+  if (c?.timer) clearTimeout(c.timer), clearInterval(c.timer);
+  const pid = c?.pid ?? pidFromFile(s, iface);
+  if (pid && alive(pid) && isOurs(s, pid, iface)) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 30 && alive(pid); i++) await sleep(100);
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    s.log.info({ iface, pid }, 'DHCP client stopped');
+  }
+  for (const ext of ['pid', 'lease', 'lease.tmp', 'sh']) rmSync(file(ext), { force: true });
+  // udhcpc does not release on SIGTERM (no -R): the lease's address and routes go here
+  await s.run('ip', ['-4', 'addr', 'flush', 'dev', iface, 'dynamic']);
+  await s.run('ip', ['-4', 'route', 'flush', 'dev', iface, 'proto', 'dhcp', 'table', 'all']);
+}
+
 /**
  * Supervises the clients: started by an apply, restarted when one dies (after a pause that grows
  * with each death, and only while its settings file says it is wanted), stopped by pid. At creation
@@ -50,147 +199,18 @@ export interface DhcpSupervisor {
  * a restarted agent supervises them again instead of starting a second client per interface.
  */
 export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logger }): DhcpSupervisor {
-  const { dir, run } = opts;
-  const log = opts.log.child({ backend: 'dhcp' });
-  const file = (iface: string, ext: string) => join(dir, `${iface}.${ext}`);
-  const clients = new Map<string, Client>();
-  const isOurs = (pid: number, iface: string) => {
-    const argv = cmdline(pid);
-    return argv.some((a) => a.endsWith('udhcpc')) && argv.includes(file(iface, 'sh'));
-  };
-  const pidFromFile = (iface: string) => {
-    try {
-      const n = Number(readFileSync(file(iface, 'pid'), 'utf8').trim());
-      return n > 0 ? n : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-
-  const died = (iface: string, c: Client, pid: number | undefined) => {
-    if (clients.get(iface) !== c) return;
-    // someone else (another agent on this state dir) stopped or replaced it: not ours to restart
-    if (!existsSync(file(iface, 'json')) || (pidFromFile(iface) !== undefined && pidFromFile(iface) !== pid && alive(pidFromFile(iface)!))) {
-      clients.delete(iface);
-      return;
-    }
-    c.restarts++;
-    const pause = Math.min(30_000, 500 * 2 ** Math.min(c.restarts, 6));
-    log.warn({ iface, pid, restarts: c.restarts, pauseMs: pause }, 'DHCP client exited; restarting it');
-    c.timer = setTimeout(() => {
-      if (clients.get(iface) !== c) return;
-      // another agent on this state dir may have started one meanwhile: follow it instead
-      const other = pidFromFile(iface);
-      if (other && other !== pid && alive(other) && isOurs(other, iface)) {
-        c.pid = other;
-        watchPid(iface, c, other);
-      } else spawn(iface, c).catch((e: Error) => log.error({ iface, err: e.message }, 'DHCP client not restarted'));
-    }, pause);
-    c.timer.unref();
-  };
-
-  const watchPid = (iface: string, c: Client, pid: number) => {
-    c.timer = setInterval(() => {
-      if (alive(pid)) return;
-      clearInterval(c.timer);
-      died(iface, c, pid);
-    }, 1000);
-    c.timer.unref();
-  };
-
-  /**
-   * udhcpc daemonizes (`-b`: once leased, or after its first round of discovers) with its output on
-   * /dev/null: it outlives a one-shot `fleetnet-agent apply`, and is watched by its pid file.
-   */
-  const spawn = async (iface: string, c: Client) => {
-    rmSync(file(iface, 'pid'), { force: true });
-    const r = await run('udhcpc', ['-b', '-i', iface, '-s', file(iface, 'sh'), '-p', file(iface, 'pid'), '-t', '3', '-T', '1', '-A', '2'], { timeoutMs: 60_000 });
-    if (r.notFound) {
-      clients.delete(iface);
-      rmSync(file(iface, 'json'), { force: true });
-      throw new Error('udhcpc is not installed (Debian package udhcpc): DHCPv4 needs it');
-    }
-    if (clients.get(iface) !== c) return;
-    const pid = pidFromFile(iface);
-    if (pid && alive(pid)) {
-      c.pid = pid;
-      watchPid(iface, c, pid);
-    } else died(iface, c, undefined);
-  };
-
-  // adopt what a previous agent left running
-  for (const name of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []) {
-    const iface = name.slice(0, -'.json'.length);
-    try {
-      const settings = JSON.parse(readFileSync(join(dir, name), 'utf8')) as DhcpSettings;
-      const pid = pidFromFile(iface);
-      const c: Client = { settings, restarts: 0 };
-      clients.set(iface, c);
-      if (pid && alive(pid) && isOurs(pid, iface)) {
-        c.pid = pid;
-        watchPid(iface, c, pid);
-        log.info({ iface, pid }, 'DHCP client adopted');
-      } else {
-        // not restarted here: a `show` or `plan` must not start processes; the next apply does (the host is out of sync)
-        clients.delete(iface);
-        for (const ext of ['json', 'pid', 'lease']) rmSync(file(iface, ext), { force: true });
-        log.warn({ iface }, 'DHCP client of a previous run is gone; the next apply starts it');
-      }
-    } catch (e) {
-      log.error({ iface, err: (e as Error).message }, 'cannot adopt the DHCP client');
-    }
-  }
-
-  const lease = (iface: string) => {
-    try {
-      return parseLease(readFileSync(file(iface, 'lease'), 'utf8'));
-    } catch {
-      return undefined;
-    }
-  };
-
+  const s: Supervision = { dir: opts.dir, run: opts.run, log: opts.log.child({ backend: 'dhcp' }), clients: new Map() };
+  for (const name of existsSync(s.dir) ? readdirSync(s.dir).filter((f) => f.endsWith('.json')) : []) adoptClient(s, name);
   return {
-    running: () => new Map([...clients].map(([k, c]) => [k, c.settings])),
-    pid: (iface) => clients.get(iface)?.pid,
-    lease,
-    async start(iface, settings) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      rmSync(file(iface, 'lease'), { force: true });
-      writeFileSync(file(iface, 'sh'), renderScript(settings, file(iface, 'lease')));
-      chmodSync(file(iface, 'sh'), 0o700);
-      writeFileSync(file(iface, 'json'), JSON.stringify(settings));
-      const c: Client = { settings, restarts: 0 };
-      clients.set(iface, c);
-      await spawn(iface, c);
-    },
-    async waitLease(iface, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const l = lease(iface);
-        if (l || Date.now() >= deadline || !clients.has(iface)) return l;
-        await sleep(200);
-      }
-    },
+    running: () => new Map([...s.clients].map(([k, c]) => [k, c.settings])),
+    pid: (iface) => s.clients.get(iface)?.pid,
+    lease: (iface) => readLease(s, iface),
+    start: (iface, settings) => startClient(s, iface, settings),
+    waitLease: (iface, timeoutMs) => waitForLease(s, iface, timeoutMs),
     close() {
-      for (const c of clients.values()) clearTimeout(c.timer), clearInterval(c.timer);
-      clients.clear();
+      for (const c of s.clients.values()) clearTimeout(c.timer), clearInterval(c.timer);
+      s.clients.clear();
     },
-    async stop(iface) {
-      const c = clients.get(iface);
-      clients.delete(iface);
-      rmSync(file(iface, 'json'), { force: true });
-      if (c?.timer) clearTimeout(c.timer), clearInterval(c.timer);
-      const pid = c?.pid ?? pidFromFile(iface);
-      if (pid && alive(pid) && isOurs(pid, iface)) {
-        process.kill(pid, 'SIGTERM');
-        for (let i = 0; i < 30 && alive(pid); i++) await sleep(100);
-        if (alive(pid)) process.kill(pid, 'SIGKILL');
-        log.info({ iface, pid }, 'DHCP client stopped');
-      }
-      for (const ext of ['pid', 'lease', 'lease.tmp', 'sh']) rmSync(file(iface, ext), { force: true });
-      // udhcpc does not release on SIGTERM (no -R): the lease's address and routes go here
-      await run('ip', ['-4', 'addr', 'flush', 'dev', iface, 'dynamic']);
-      await run('ip', ['-4', 'route', 'flush', 'dev', iface, 'proto', 'dhcp', 'table', 'all']);
-    },
+    stop: (iface) => stopClient(s, iface),
   };
 }

@@ -121,6 +121,140 @@ function routeFromIp(r: IpRoute, family: 4 | 6, lockedCwnd: ReadonlySet<string>)
   return route;
 }
 
+/** What turning one link into an interface needs from the other reads. */
+interface LinkContext {
+  links: IpLink[];
+  addrsByName: ReadonlyMap<string, NonNullable<IpAddrEntry['addr_info']>>;
+  forwarding: ReadonlySet<string>;
+  vlansOf: ReadonlyMap<string, NonNullable<BridgeVlanPort['vlans']>>;
+}
+
+type IpAddrInfo = NonNullable<IpAddrEntry['addr_info']>[number];
+
+const portsOf = (links: IpLink[], controller: string, kind: string) =>
+  links.filter((p) => p.master === controller && p.linkinfo?.info_slave_kind === kind);
+
+function addressesOf(addrs: IpAddrInfo[]) {
+  return addrs.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen, ...(a.dynamic ? { 'fleetnet.io/dynamic': true as const } : {}) }));
+}
+
+function bridgeSection(l: IpLink, info: Record<string, any>, ctx: LinkContext): Partial<Interface> {
+  const ports = portsOf(ctx.links, l.ifname, 'bridge');
+  return {
+    bridge: {
+      options: bridgeOptionsOf(info),
+      port: ports.map((p) => {
+        const vlan = Number(info.vlan_filtering ?? 0) === 1 ? portVlanOf(ctx.vlansOf.get(p.ifname) ?? []) : undefined;
+        return { name: p.ifname, ...bridgePortOptionsOf(p.linkinfo?.info_slave_data ?? {}), ...(vlan ? { vlan } : {}) };
+      }),
+    },
+  };
+}
+
+function bondSection(l: IpLink, info: Record<string, any>, ctx: LinkContext): Partial<Interface> {
+  const ports = portsOf(ctx.links, l.ifname, 'bond');
+  const options = bondOptionsOf(info);
+  const portsConfig = ports.map((p) => ({
+    name: p.ifname,
+    'queue-id': Number(p.linkinfo?.info_slave_data?.queue_id ?? 0),
+    ...(p.linkinfo?.info_slave_data?.prio !== undefined ? { priority: Number(p.linkinfo.info_slave_data.prio) } : {}),
+  }));
+  return {
+    'link-aggregation': {
+      mode: info.mode ?? 'balance-rr',
+      port: ports.map((p) => p.ifname),
+      ...(portsConfig.length ? { 'ports-config': portsConfig } : {}),
+      ...(Object.keys(options).length ? { options } : {}),
+    },
+  };
+}
+
+function ipvlanSection(base: string, info: Record<string, any>): Partial<Interface> {
+  const ipvlan: NonNullable<Interface['ipvlan']> = { 'base-iface': base, mode: info.mode === 'l3' || info.mode === 'l3s' ? info.mode : 'l2' };
+  if (info.flags === 'private') ipvlan.private = true;
+  if (info.flags === 'vepa') ipvlan.vepa = true;
+  return { ipvlan };
+}
+
+function vlanSection(base: string, info: Record<string, any>): Partial<Interface> {
+  const flags: string[] = Array.isArray(info.flags) ? info.flags : [];
+  return {
+    vlan: {
+      'base-iface': base, id: Number(info.id), protocol: String(info.protocol ?? '802.1Q').toLowerCase() === '802.1ad' ? '802.1ad' : '802.1q',
+      'reorder-headers': flags.includes('REORDER_HDR'), 'loose-binding': flags.includes('LOOSE_BINDING'),
+      'registration-protocol': flags.includes('GVRP') ? 'gvrp' : flags.includes('MVRP') ? 'mvrp' : 'none',
+    },
+  };
+}
+
+function vxlanSection(l: IpLink, info: Record<string, any>): Partial<Interface> {
+  const vx: NonNullable<Interface['vxlan']> = { id: Number(info.id) };
+  const remote = info.remote ?? info.remote6;
+  const local = info.local ?? info.local6;
+  if (remote) vx.remote = normalizeIp(String(remote));
+  if (local) vx.local = normalizeIp(String(local));
+  // iproute2 reports a vxlan's lower device inside info_data, not as the link's "link"
+  const base = info.link ?? l.link;
+  if (base) vx['base-iface'] = String(base);
+  if (info.port) vx['destination-port'] = Number(info.port);
+  return { vxlan: vx };
+}
+
+/** The section of the interface's type, from its link entry and, for a controller, its ports' entries. */
+function kindDetails(type: InterfaceType, l: IpLink, ctx: LinkContext): Partial<Interface> {
+  const info = l.linkinfo?.info_data ?? {};
+  switch (type) {
+    case 'linux-bridge':
+      return bridgeSection(l, info, ctx);
+    case 'bond':
+      return bondSection(l, info, ctx);
+    case 'vrf':
+      return { vrf: { 'route-table-id': Number(info.table), port: portsOf(ctx.links, l.ifname, 'vrf').map((p) => p.ifname) } };
+    case 'ipvlan':
+      return l.link ? ipvlanSection(l.link, info) : {};
+    case 'vlan':
+      return l.link ? vlanSection(l.link, info) : {};
+    case 'veth':
+      // The peer is named only when it is in this namespace.
+      return l.link ? { veth: { peer: l.link } } : {};
+    case 'mac-vlan':
+    case 'mac-vtap':
+    case 'macsec':
+      return kindSections(type, l.link ?? undefined, info);
+    case 'vxlan':
+      return vxlanSection(l, info);
+    default:
+      return {};
+  }
+}
+
+function interfaceFromLink(l: IpLink, ctx: LinkContext): Interface {
+  const type = linkType(l);
+  const addrs = ctx.addrsByName.get(l.ifname) ?? [];
+  const v4 = addrs.filter((a) => a.family === 'inet');
+  const v6 = addrs.filter((a) => a.family === 'inet6');
+  const iface: Interface = {
+    name: l.ifname,
+    type,
+    state: l.flags?.includes('UP') ? 'up' : 'down',
+  };
+  if (l.mtu !== undefined) iface.mtu = l.mtu;
+  // the flag set by ip link set promisc (a bridge's own promiscuity counter does not show here); reported only when on
+  if (l.flags?.includes('PROMISC')) iface['accept-all-mac-addresses'] = true;
+  // A bond gives its ports its own MAC; the port's own is the one it gets back on leaving (and the
+  // one a rollback must restore, or a port would keep another's MAC for good).
+  const mac = l.linkinfo?.info_slave_kind === 'bond' ? l.linkinfo.info_slave_data?.perm_hwaddr ?? l.address : l.address;
+  if (mac && type !== 'loopback' && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac)) iface['mac-address'] = mac.toLowerCase();
+  iface.ipv4 = { enabled: v4.length > 0, dhcp: v4.some((a) => a.dynamic === true), address: addressesOf(v4) };
+  // reported only when on: off is the kernel's default and what an unnamed interface has
+  if (ctx.forwarding.has(l.ifname)) iface.ipv4.forwarding = true;
+  iface.ipv6 = { enabled: v6.length > 0, dhcp: false, address: addressesOf(v6) };
+  if (l.master) iface.controller = l.master;
+  if (l.ifalias) iface.description = l.ifalias;
+  if (l.altnames?.length) iface['alt-names'] = l.altnames.map((name) => ({ name }));
+  return Object.assign(iface, kindDetails(type, l, ctx));
+}
+
 /** Pure: the kernel's view (the four JSON reads) as a NetworkState. */
 export function parseLinuxState(input: {
   links: IpLink[];
@@ -134,117 +268,13 @@ export function parseLinuxState(input: {
   /** `bridge -j -c vlan show`, read only when a bridge filters VLANs */
   portVlans?: BridgeVlanPort[];
 }): NetworkState {
-  const vlansOf = new Map((input.portVlans ?? []).map((p) => [p.ifname, p.vlans ?? []]));
-  const forwarding = new Set((input.netconf ?? []).filter((n) => n.family === 'inet' && (n.forwarding === true || n.forwarding === 'on')).map((n) => n.interface));
-  const addrsByName = new Map(input.addrs.map((a) => [a.ifname, a.addr_info ?? []]));
-  const interfaces: Interface[] = input.links.map((l) => {
-    const type = linkType(l);
-    const info = l.linkinfo?.info_data ?? {};
-    const addrs = addrsByName.get(l.ifname) ?? [];
-    const v4 = addrs.filter((a) => a.family === 'inet');
-    const v6 = addrs.filter((a) => a.family === 'inet6');
-    const iface: Interface = {
-      name: l.ifname,
-      type,
-      state: l.flags?.includes('UP') ? 'up' : 'down',
-    };
-    if (l.mtu !== undefined) iface.mtu = l.mtu;
-    // the flag set by ip link set promisc (a bridge's own promiscuity counter does not show here); reported only when on
-    if (l.flags?.includes('PROMISC')) iface['accept-all-mac-addresses'] = true;
-    // A bond gives its ports its own MAC; the port's own is the one it gets back on leaving (and the
-    // one a rollback must restore, or a port would keep another's MAC for good).
-    const mac = l.linkinfo?.info_slave_kind === 'bond' ? l.linkinfo.info_slave_data?.perm_hwaddr ?? l.address : l.address;
-    if (mac && type !== 'loopback' && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac)) iface['mac-address'] = mac.toLowerCase();
-    iface.ipv4 = {
-      enabled: v4.length > 0,
-      dhcp: v4.some((a) => a.dynamic === true),
-      address: v4.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen, ...(a.dynamic ? { 'fleetnet.io/dynamic': true } : {}) })),
-    };
-    // reported only when on: off is the kernel's default and what an unnamed interface has
-    if (forwarding.has(l.ifname)) iface.ipv4.forwarding = true;
-    iface.ipv6 = {
-      enabled: v6.length > 0,
-      dhcp: false,
-      address: v6.map((a) => ({ ip: normalizeIp(a.local), 'prefix-length': a.prefixlen, ...(a.dynamic ? { 'fleetnet.io/dynamic': true } : {}) })),
-    };
-    if (l.master) iface.controller = l.master;
-    if (l.ifalias) iface.description = l.ifalias;
-    if (l.altnames?.length) iface['alt-names'] = l.altnames.map((name) => ({ name }));
-    switch (type) {
-      case 'linux-bridge': {
-        const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'bridge');
-        iface.bridge = {
-          options: bridgeOptionsOf(info),
-          port: ports.map((p) => {
-            const vlan = Number(info.vlan_filtering ?? 0) === 1 ? portVlanOf(vlansOf.get(p.ifname) ?? []) : undefined;
-            return { name: p.ifname, ...bridgePortOptionsOf(p.linkinfo?.info_slave_data ?? {}), ...(vlan ? { vlan } : {}) };
-          }),
-        };
-        break;
-      }
-      case 'bond': {
-        const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'bond');
-        const options = bondOptionsOf(info);
-        const portsConfig = ports.map((p) => ({
-          name: p.ifname,
-          'queue-id': Number(p.linkinfo?.info_slave_data?.queue_id ?? 0),
-          ...(p.linkinfo?.info_slave_data?.prio !== undefined ? { priority: Number(p.linkinfo.info_slave_data.prio) } : {}),
-        }));
-        iface['link-aggregation'] = {
-          mode: info.mode ?? 'balance-rr',
-          port: ports.map((p) => p.ifname),
-          ...(portsConfig.length ? { 'ports-config': portsConfig } : {}),
-          ...(Object.keys(options).length ? { options } : {}),
-        };
-        break;
-      }
-      case 'vrf': {
-        const ports = input.links.filter((p) => p.master === l.ifname && p.linkinfo?.info_slave_kind === 'vrf');
-        iface.vrf = { 'route-table-id': Number(info.table), port: ports.map((p) => p.ifname) };
-        break;
-      }
-      case 'ipvlan':
-        if (l.link) {
-          iface.ipvlan = { 'base-iface': l.link, mode: info.mode === 'l3' || info.mode === 'l3s' ? info.mode : 'l2' };
-          if (info.flags === 'private') iface.ipvlan.private = true;
-          if (info.flags === 'vepa') iface.ipvlan.vepa = true;
-        }
-        break;
-      case 'vlan':
-        if (l.link) {
-          const flags: string[] = Array.isArray(info.flags) ? info.flags : [];
-          iface.vlan = {
-            'base-iface': l.link, id: Number(info.id), protocol: String(info.protocol ?? '802.1Q').toLowerCase() === '802.1ad' ? '802.1ad' : '802.1q',
-            'reorder-headers': flags.includes('REORDER_HDR'), 'loose-binding': flags.includes('LOOSE_BINDING'),
-            'registration-protocol': flags.includes('GVRP') ? 'gvrp' : flags.includes('MVRP') ? 'mvrp' : 'none',
-          };
-        }
-        break;
-      case 'veth':
-        // The peer is named only when it is in this namespace.
-        if (l.link) iface.veth = { peer: l.link };
-        break;
-      case 'mac-vlan':
-      case 'mac-vtap':
-      case 'macsec':
-        Object.assign(iface, kindSections(type, l.link ?? undefined, info));
-        break;
-      case 'vxlan': {
-        const vx: NonNullable<Interface['vxlan']> = { id: Number(info.id) };
-        const remote = info.remote ?? info.remote6;
-        const local = info.local ?? info.local6;
-        if (remote) vx.remote = normalizeIp(String(remote));
-        if (local) vx.local = normalizeIp(String(local));
-        // iproute2 reports a vxlan's lower device inside info_data, not as the link's "link"
-        const base = info.link ?? l.link;
-        if (base) vx['base-iface'] = String(base);
-        if (info.port) vx['destination-port'] = Number(info.port);
-        iface.vxlan = vx;
-        break;
-      }
-    }
-    return iface;
-  });
+  const ctx: LinkContext = {
+    links: input.links,
+    addrsByName: new Map(input.addrs.map((a) => [a.ifname, a.addr_info ?? []])),
+    forwarding: new Set((input.netconf ?? []).filter((n) => n.family === 'inet' && (n.forwarding === true || n.forwarding === 'on')).map((n) => n.interface)),
+    vlansOf: new Map((input.portVlans ?? []).map((p) => [p.ifname, p.vlans ?? []])),
+  };
+  const interfaces = input.links.map((l) => interfaceFromLink(l, ctx));
   const routes = [
     ...input.routes4.map((r) => routeFromIp(r, 4, input.lockedCwnd ?? new Set())),
     ...input.routes6.map((r) => routeFromIp(r, 6, input.lockedCwnd ?? new Set())),
