@@ -62,11 +62,21 @@ export async function startVmHost(opts: Pick<VmOptions, 'nics' | 'files'> = {}):
       await write(file, stringify(state));
       return exec(`fleetnet-agent apply -f ${file} ${o.args ?? ''}`, o.env);
     },
-    snapshot: async () => ({
-      links: await ip('link show'),
-      addrs: await ip('addr show'),
-      routes: await ip('route show table all'),
-    }),
+    snapshot: async () => {
+      // The kernel settles after a change for seconds (IPv6 duplicate address detection, LACP's
+      // negotiation): a snapshot is what it reads once no address is tentative and two reads 1.5 s
+      // apart agree (at most 45 s; then the last read, and the test shows what still moved).
+      const read = async () => ({ links: await ip('link show'), addrs: await ip('addr show'), routes: await ip('route show table all') });
+      const deadline = Date.now() + 45_000;
+      let last = await read();
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 1500));
+        const now = await read();
+        const text = JSON.stringify(now);
+        if ((text === JSON.stringify(last) && !text.includes('"tentative":true')) || Date.now() > deadline) return now;
+        last = now;
+      }
+    },
     cable: async (i, up) => {
       const out = await vm.monitor(`set_link nic${i} ${up ? 'on' : 'off'}`);
       if (out) throw new Error(`qemu set_link nic${i}: ${out}`);
