@@ -5,16 +5,8 @@ import type { Logger } from '../log.ts';
 import { parseLease, type Lease } from './lease.ts';
 import { renderScript } from './script.ts';
 import type { DhcpSettings } from './settings.ts';
+import { pidAlive as alive, sleep } from '../pid.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 const cmdline = (pid: number) => {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');

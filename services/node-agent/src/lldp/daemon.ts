@@ -2,16 +2,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import { dirname, join } from 'node:path';
 import type { Runner } from '../exec.ts';
 import type { Logger } from '../log.ts';
+import { pidAlive as alive, sleep } from '../pid.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 // lldpd rewrites its argv (setproctitle: "lldpd: monitor."), so its pid file and name are what identify it
 const isLldpd = (pid: number) => {
   try {
