@@ -17,8 +17,8 @@ export interface DriftOptions {
 /**
  * Calls `onChange` with the new state whenever the actual state changes. Netlink events
  * (`ip monitor link address route`) trigger a debounced re-read, so a change is reported well within
- * a second; a periodic full read catches what netlink does not announce. Events that leave the state
- * as it was (e.g. a neighbour refresh) are not reported. Returns a function that stops watching.
+ * a second; a periodic full read catches what netlink does not announce (and reports only a change).
+ * Returns a function that stops watching.
  */
 export function watchDrift(onChange: (state: NetworkState) => void, opts: DriftOptions): () => void {
   const debounceMs = opts.debounceMs ?? 150;
@@ -28,6 +28,8 @@ export function watchDrift(onChange: (state: NetworkState) => void, opts: DriftO
   let timer: NodeJS.Timeout | undefined;
   let reading = false;
   let again = false;
+  /** a netlink event came since the last read */
+  let eventSeen = false;
 
   const check = async () => {
     if (stopped) return;
@@ -36,10 +38,15 @@ export function watchDrift(onChange: (state: NetworkState) => void, opts: DriftO
       return;
     }
     reading = true;
+    const fromEvent = eventSeen;
+    eventSeen = false;
     try {
       const state = await opts.read();
       const text = canonicalJson(state);
-      if (last !== undefined && text !== last && !stopped) onChange(state);
+      // After an event the state is always passed on, even when it reads as the last one did: a change
+      // and a second one within the debounce (the agent's own apply, then a hand edit back) would
+      // otherwise look like nothing happened. Only the periodic read leaves an unchanged state out.
+      if (last !== undefined && (fromEvent || text !== last) && !stopped) onChange(state);
       last = text;
     } catch (e) {
       opts.log.warn({ err: (e as Error).message }, 'drift read failed');
@@ -59,7 +66,10 @@ export function watchDrift(onChange: (state: NetworkState) => void, opts: DriftO
   let monitor: StreamedCommand | undefined;
   const start = () => {
     if (stopped) return;
-    monitor = opts.run.stream('ip', ['monitor', 'link', 'address', 'route'], () => schedule());
+    monitor = opts.run.stream('ip', ['monitor', 'link', 'address', 'route'], () => {
+      eventSeen = true;
+      schedule();
+    });
     opts.log.info({ pid: monitor.pid }, 'drift watcher started');
     void monitor.exited.then((exitCode) => {
       if (stopped) return;

@@ -34,4 +34,24 @@ test('drift: a change made behind the agent\'s back is reported from netlink eve
   }
 });
 
+test('drift: a change and its reversal within the debounce still reach the daemon (the state it compares may have moved in between)', async () => {
+  const ns = createNetns('drift2');
+  const t = agentIn(ns);
+  ns.ip('link', 'add', 'e0', 'type', 'veth', 'peer', 'name', 'e0p');
+  const seen: NetworkState[] = [];
+  const stop = t.agent.watchDrift((state) => seen.push(state), { intervalMs: 3_600_000, debounceMs: 400 });
+  try {
+    await sleep(1000); // the baseline read
+    const count = seen.length;
+    ns.ip('link', 'set', 'e0', 'mtu', '1400');
+    ns.ip('link', 'set', 'e0', 'mtu', '1500');
+    await waitFor(() => seen.length > count, 5_000, 'the events passed on although the state reads as before');
+    assert.is(seen[seen.length - 1]!.interfaces?.find((i) => i.name === 'e0')?.mtu, 1500);
+  } finally {
+    stop();
+    t.cleanup();
+    ns.remove();
+  }
+});
+
 test.run();
