@@ -86,8 +86,14 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
     const done = new Promise<void>((r) => c.once('exit', () => r()));
     killPid(c.pid, signal);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, 10_000)))]);
+    const late = await Promise.race([done.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), 10_000)))]);
     clearTimeout(timer);
+    // a server that ignores SIGTERM (a clustered node waiting for peers that are gone) would keep the
+    // test process alive for good: it is ours, so it goes
+    if (late) {
+      killPid(c.pid, 'SIGKILL');
+      await done;
+    }
   };
   await launch();
   return {
