@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +32,12 @@ net.createServer((c) => {
 export async function bridgeIntoNetns(ns: Netns, listenHost: string, listenPort: number, targetPort: number): Promise<NsBridge> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetnet-bridge-'));
   const sock = join(dir, 'fwd.sock');
+  const open = new Set<Socket>();
   const forwarder: Server = createServer((c) => {
     const t = createConnection(targetPort, '127.0.0.1');
+    open.add(c).add(t);
+    c.on('close', () => open.delete(c));
+    t.on('close', () => open.delete(t));
     c.pipe(t);
     t.pipe(c);
     c.on('error', () => t.destroy());
@@ -58,7 +62,11 @@ export async function bridgeIntoNetns(ns: Netns, listenHost: string, listenPort:
     close: async () => {
       remove();
       killPid(child.pid, 'SIGKILL');
-      await new Promise<void>((r) => forwarder.close(() => r()));
+      // close() waits for every relayed connection to end: one whose server never answers the FIN (a
+      // cluster node left without peers) would hold the test process for good, so they go too
+      const closed = new Promise<void>((r) => forwarder.close(() => r()));
+      for (const sock of open) sock.destroy();
+      await closed;
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     },
   };
