@@ -102,8 +102,9 @@ function packages(sea: string): Pkg[] {
         + ' Runs as fleetnet-agent.service; set FLEETNET_HOST and the NATS server in /etc/fleetnet/agent.env.',
       // What the agent runs: ip (iproute2) for every read and change, ping for connectivity probes;
       // ovs-vsctl only when a policy declares Open vSwitch bridges.
-      // udhcpc: the DHCPv4 client the agent supervises for `dhcp: true` (busybox's; see README)
-      depends: [...nodeDepends, 'iproute2', 'iputils-ping', 'udhcpc'],
+      // udhcpc: the DHCPv4 client the agent supervises for `dhcp: true` (busybox's; see README);
+      // isc-dhcp-client: its dhclient is the DHCPv6 client, for `ipv6.dhcp: true`
+      depends: [...nodeDepends, 'iproute2', 'iputils-ping', 'udhcpc', 'isc-dhcp-client'],
       // lldpd: the LLDP daemon the agent runs for `lldp: {enabled: true}` (its own instance, see README)
       recommends: ['openvswitch-switch', 'lldpd'],
       conffiles: ['/etc/fleetnet/agent.env'],

@@ -10,6 +10,7 @@ command -v ovs-vsctl >/dev/null || need+=(openvswitch-switch)
 command -v ip >/dev/null || need+=(iproute2)
 command -v ping >/dev/null || need+=(iputils-ping)
 command -v udhcpc >/dev/null || need+=(udhcpc)  # the agent's DHCPv4 client (busybox)
+command -v dhclient >/dev/null || need+=(isc-dhcp-client)  # the agent's DHCPv6 client (dhclient -6)
 command -v lldpd >/dev/null || need+=(lldpd)  # the agent's LLDP daemon (lldp: {enabled: true})
 command -v dnsmasq >/dev/null || need+=(dnsmasq-base)  # DHCP server of the DHCP tests (a peer namespace only; no service)
 if ((${#need[@]})); then

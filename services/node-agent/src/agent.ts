@@ -24,7 +24,7 @@ export interface AgentOptions {
   backends?: Backend[];
   /** leave OVS out */
   ovs?: boolean;
-  /** how long an apply waits for a DHCP lease; default 30 s */
+  /** how long an apply waits for a DHCP lease, whatever the policy's probe timeout; default: that timeout when given, else 30 s */
   dhcpLeaseTimeoutMs?: number;
   /** crash tests only (FLEETNET_PAUSE_AFTER_OP, read at process start): stop for good after this many operations */
   pauseAfterOp?: number;

@@ -51,7 +51,11 @@ export type Operation =
       backend: 'dhcp';
       action: 'start' | 'stop';
       iface: string;
+      /** the DHCPv6 client (dhclient -6); absent: the DHCPv4 one */
+      family?: 6;
       settings?: import('./dhcp/settings.ts').DhcpSettings;
+      /** how long a start waits for its lease: the apply's probe timeout, when the policy gives one */
+      timeoutMs?: number;
       /** the resolv.conf a lease's DNS servers go to (auto-dns), saved in the checkpoint like the dns stage's */
       resolvConf?: string;
     })
@@ -111,4 +115,6 @@ export interface PlanContext {
   kernelInterfaces?: ReadonlySet<string>;
   /** interface types this kernel cannot create, with the reason (see linux/capabilities.ts) */
   unsupportedTypes?: Readonly<Partial<Record<string, string>>>;
+  /** the apply's probe timeout (policy probes.timeoutSeconds), when given: how long a DHCP start waits for its lease */
+  leaseTimeoutMs?: number;
 }

@@ -24,9 +24,9 @@ export interface BackendOptions {
   netns?: string;
   /** leave OVS out (no ovs-vsctl on this host) */
   ovs?: boolean;
-  /** the agent's state directory: with it, DHCPv4 clients and lldpd run (their files under its dhcp/ and lldp/) */
+  /** the agent's state directory: with it, DHCP clients and lldpd run (their files under its dhcp/, dhcp6/ and lldp/) */
   stateDir?: string;
-  /** how long an apply waits for a DHCP lease; default 30 s */
+  /** how long an apply waits for a DHCP lease, whatever the policy's probe timeout; default: that timeout when given, else 30 s */
   dhcpLeaseTimeoutMs?: number;
 }
 
@@ -34,11 +34,19 @@ export interface BackendOptions {
 export function createBackends(opts: BackendOptions): Backend[] {
   // fleetnet's own lldpd reports its interfaces itself; the linux read reports another LLDP agent's
   const lldp = opts.stateDir !== undefined ? createLldpBackend({ stateDir: opts.stateDir, run: opts.run, log: opts.log, netns: opts.netns }) : undefined;
-  const backends: Backend[] = [createLinuxBackend({ run: opts.run, ...(lldp ? { foreignLldp: lldp.foreignAgentRunning } : {}) })];
+  const dhcp = opts.stateDir !== undefined
+    ? createDhcpBackend({ stateDir: opts.stateDir, run: opts.run, log: opts.log, resolvConf: opts.resolvConf ?? '/etc/resolv.conf', leaseTimeoutMs: opts.dhcpLeaseTimeoutMs })
+    : undefined;
+  const backends: Backend[] = [createLinuxBackend({
+    run: opts.run, netns: opts.netns,
+    ...(lldp ? { foreignLldp: lldp.foreignAgentRunning } : {}),
+    // the DHCPv6 clients say ipv6.dhcp (nmstate's "auto": a SLAAC address may stand in for a lease)
+    ...(dhcp ? { dhcp6Clients: () => new Set(dhcp.supervisor6.running().keys()) } : {}),
+  })];
   if (opts.ovs !== false) backends.push(createOvsBackend({ db: opts.ovsDb, run: opts.run, log: opts.log }));
   backends.push(createSriovBackend({ root: opts.sysfsRoot ?? '/sys', run: opts.run, log: opts.log }));
   backends.push(createDnsBackend({ path: opts.resolvConf ?? '/etc/resolv.conf', log: opts.log }));
-  if (opts.stateDir !== undefined) backends.push(createDhcpBackend({ stateDir: opts.stateDir, run: opts.run, log: opts.log, resolvConf: opts.resolvConf ?? '/etc/resolv.conf', leaseTimeoutMs: opts.dhcpLeaseTimeoutMs }));
+  if (dhcp) backends.push(dhcp);
   if (lldp) backends.push(lldp);
   backends.push(createHostBackend({ run: opts.run, log: opts.log, hostnameFile: opts.hostnameFile ?? '/etc/hostname', drivesNetns: opts.netns !== undefined }));
   return backends;

@@ -93,6 +93,10 @@ function restoreEntry(i: Interface): Interface {
       ...(cfg.enabled === false ? { enabled: false } : {}),
       // off is the kernel's default and is not reported: restore it explicitly
       ...(fam === 'ipv4' ? { forwarding: i.ipv4?.forwarding ?? false } : {}),
+      // SLAAC's sysctls as they were (read for every interface, linux/ipv6-auto.ts; set by host/slaac.ts)
+      ...(fam === 'ipv6' && cfg.autoconf !== undefined
+        ? { autoconf: cfg.autoconf, ...(cfg.autoconf ? { 'auto-gateway': cfg['auto-gateway'], 'auto-routes': cfg['auto-routes'] } : {}) }
+        : {}),
       // a leased address comes back with its lease, not as a static one
       address: (cfg.address ?? []).filter((a) => !isLinkLocal(a.ip) && !a['fleetnet.io/dynamic']).map((a) => ({ ip: a.ip, 'prefix-length': a['prefix-length'] })),
     };

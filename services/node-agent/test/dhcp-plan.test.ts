@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { NetworkState } from '@fleetnet/contracts';
-import { parseLease, planDhcp, renderScript, settingsOf } from '../src/dhcp/index.ts';
+import { parseLease, planDhcp, renderScript, renderScript6, settingsOf, settingsOf6 } from '../src/dhcp/index.ts';
 import type { DhcpSettings } from '../src/dhcp/settings.ts';
 
 const ON: DhcpSettings = { autoDns: true, autoGateway: true, autoRoutes: true, table: 0 };
@@ -52,6 +52,47 @@ test('parseLease: the script\'s key=value lines; none without an address', () =>
     ip: '192.0.2.100', prefixLength: 24, routers: ['192.0.2.1'], dns: ['192.0.2.53', '192.0.2.54'], leaseSeconds: 120,
   });
   assert.is(parseLease('ip=\n'), undefined);
+});
+
+const ON6: DhcpSettings = { autoDns: true, autoGateway: false, autoRoutes: false, table: 0 };
+const steps6 = (desired: NetworkState, running6: Record<string, DhcpSettings> = {}, running4: Record<string, DhcpSettings> = {}) =>
+  planDhcp(desired, actual, new Map(Object.entries(running4)), '/tmp/resolv.conf', { running6: new Map(Object.entries(running6)) }).operations
+    .map((o) => `${o.action} v${o.family ?? 4} ${o.iface}`);
+
+test('settingsOf6: only auto-dns matters to the DHCPv6 client (routes come from RAs); autoconf too makes it "auto" (a SLAAC address will do)', () => {
+  assert.equal(settingsOf6({ dhcp: true }, false), ON6);
+  assert.equal(settingsOf6({ dhcp: true, 'auto-gateway': false, 'auto-routes': false, 'auto-route-table-id': 9 }, false), ON6);
+  assert.equal(settingsOf6({ dhcp: true, 'auto-dns': false }, false).autoDns, false);
+  assert.equal(settingsOf6({ dhcp: true }, true).autoDns, false, 'static servers win');
+  assert.equal(settingsOf6({ dhcp: true, autoconf: true }, false), { ...ON6, slaac: true });
+});
+
+test('planDhcp (IPv6): start, keep, restart when autoconf comes, stop on dhcp false / static list / absent / gone; each family on its own', () => {
+  const dhcp6 = (extra = {}): NetworkState => ({ interfaces: [{ name: 'eth1', ipv6: { dhcp: true, ...extra } }] });
+  assert.equal(steps6(dhcp6()), ['start v6 eth1']);
+  assert.equal(steps6(dhcp6(), { eth1: ON6 }), []);
+  assert.equal(steps6(dhcp6({ autoconf: true }), { eth1: ON6 }), ['stop v6 eth1', 'start v6 eth1']);
+  assert.equal(steps6({ interfaces: [{ name: 'eth1', ipv6: { dhcp: false } }] }, { eth1: ON6 }), ['stop v6 eth1']);
+  assert.equal(steps6({ interfaces: [{ name: 'eth1', ipv6: { address: [{ ip: '2001:db8::1', 'prefix-length': 64 }] } }] }, { eth1: ON6 }), ['stop v6 eth1']);
+  assert.equal(steps6({ interfaces: [{ name: 'eth1', state: 'absent' }] }, { eth1: ON6 }, { eth1: ON }), ['stop v4 eth1', 'stop v6 eth1']);
+  assert.equal(steps6({ interfaces: [{ name: 'eth1', ipv4: { dhcp: true }, ipv6: { dhcp: true } }] }), ['start v4 eth1', 'start v6 eth1']);
+  assert.equal(steps6({ interfaces: [{ name: 'eth1', ipv4: { dhcp: false } }] }, { eth1: ON6 }), [], 'the ipv4 section leaves DHCPv6 alone');
+  assert.equal(steps6({ interfaces: [] }, { gone0: ON6 }), ['stop v6 gone0']);
+  const [op] = planDhcp(dhcp6(), actual, new Map(), '/r', { timeoutMs: 7000 }).operations;
+  assert.is(op!.family, 6);
+  assert.is(op!.target, 'dhcp6 eth1');
+  assert.is(op!.timeoutMs, 7000, "the policy's probe timeout travels with the start");
+  assert.match(op!.description, /^start the DHCPv6 client on eth1/);
+  assert.is(planDhcp(dhcp6(), actual, new Map(), '/r').operations[0]!.timeoutMs, undefined);
+});
+
+test('renderScript6: waits for the link-local address, sets the lease with its lifetimes, removes it on expiry/release/stop, never resolv.conf', () => {
+  const s = renderScript6(ON6, "/st'ate/dhcp6/eth1.lease");
+  assert.match(s, /PREINIT6\)[\s\S]*scope link tentative/);
+  assert.match(s, /ip -6 addr replace "\$new_ip6_address\/\$new_ip6_prefixlen" dev "\$interface" valid_lft "\$\{new_max_life:-forever\}" preferred_lft/);
+  assert.match(s, /EXPIRE6\|RELEASE6\|STOP6\)\n\s+\[ -n "\$old_ip6_address" \] && ip -6 addr del/);
+  assert.match(s, /LEASE='\/st'\\''ate\/dhcp6\/eth1.lease'/);
+  assert.not.match(s, /resolv|hostname|ip -6 route/);
 });
 
 test.run();

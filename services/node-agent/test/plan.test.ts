@@ -105,15 +105,15 @@ test('nextCreated: adds what appeared and the state names, forgets what is gone,
   assert.equal(nextCreated(new Set(['old0', 'gone0']), s('lo', 'old0', 'gone0'), s('lo', 'old0', 'new0', 'new0p', 'ovs-netdev'), desired), ['new0', 'new0p', 'old0']);
 });
 
-test('planner errors: missing lower layer, DHCPv6, unknown interface without type', () => {
+test('planner errors: missing lower layer, RA routes in another table, unknown interface without type', () => {
   const p = planLinux({
     interfaces: [
       { name: 'mv0', type: 'macvlan', macvlan: { 'base-iface': 'nope', mode: 'bridge' } },
-      { name: 'e0', ipv6: { dhcp: true } },
+      { name: 'e0', ipv6: { dhcp: true, autoconf: true, 'auto-route-table-id': 100 } },
       { name: 'ghost' , mtu: 1400 },
     ],
   }, { interfaces: [veth('e0', 'e0p')] }, ctx());
-  assert.equal(p.errors.map((e) => e.path), ['interfaces[2]', 'interfaces[0].macvlan.base-iface', 'interfaces[1].ipv6.dhcp']);
+  assert.equal(p.errors.map((e) => e.path), ['interfaces[2]', 'interfaces[0].macvlan.base-iface', 'interfaces[1].ipv6.auto-route-table-id']);
 });
 
 test('kernel capability: creating an unsupported type is a plan error with the reason', () => {

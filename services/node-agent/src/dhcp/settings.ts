@@ -1,6 +1,6 @@
 import type { IpConfig } from '@fleetnet/contracts';
 
-/** What the agent does with a DHCPv4 lease, from nmstate's auto-* keys. */
+/** What the agent does with a DHCP lease, from nmstate's auto-* keys. */
 export interface DhcpSettings {
   /** the lease's DNS servers go to the resolv.conf the agent owns */
   autoDns: boolean;
@@ -12,6 +12,11 @@ export interface DhcpSettings {
   table: number;
   /** their metric; undefined = the kernel's default */
   metric?: number;
+  /**
+   * DHCPv6 only: autoconf (SLAAC) is on too — nmstate's "auto" — so the apply is satisfied by a
+   * SLAAC address when no DHCPv6 server answers (NetworkManager asks DHCPv6 only when an RA says so).
+   */
+  slaac?: boolean;
 }
 
 /**
@@ -30,5 +35,15 @@ export function settingsOf(cfg: IpConfig, staticServersNamed: boolean): DhcpSett
   };
 }
 
+/**
+ * Pure: DHCPv6's settings. Its client only leases addresses and DNS servers (DHCPv6 has no routes:
+ * the gateway and routes come from router advertisements, which host/slaac.ts configures), so only
+ * auto-dns matters to it.
+ */
+export function settingsOf6(cfg: IpConfig, staticServersNamed: boolean): DhcpSettings {
+  return { autoDns: (cfg['auto-dns'] ?? true) && !staticServersNamed, autoGateway: false, autoRoutes: false, table: 0, ...(cfg.autoconf ? { slaac: true } : {}) };
+}
+
 export const sameSettings = (a: DhcpSettings, b: DhcpSettings) =>
-  a.autoDns === b.autoDns && a.autoGateway === b.autoGateway && a.autoRoutes === b.autoRoutes && a.table === b.table && a.metric === b.metric;
+  a.autoDns === b.autoDns && a.autoGateway === b.autoGateway && a.autoRoutes === b.autoRoutes && a.table === b.table && a.metric === b.metric &&
+  Boolean(a.slaac) === Boolean(b.slaac);

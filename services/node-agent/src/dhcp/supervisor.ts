@@ -2,8 +2,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, wr
 import { join } from 'node:path';
 import type { Runner } from '../exec.ts';
 import type { Logger } from '../log.ts';
+import type { ClientKind } from './client-kind.ts';
 import { parseLease, type Lease } from './lease.ts';
-import { renderScript } from './script.ts';
 import type { DhcpSettings } from './settings.ts';
 import { pidAlive as alive, sleep } from '../pid.ts';
 
@@ -22,7 +22,10 @@ interface Client {
   restarts: number;
 }
 
-/** One busybox udhcpc per interface, its files under `<state>/dhcp/`: IFACE.json (settings), .sh, .pid, .lease. */
+/**
+ * One DHCP client per interface, its files under one directory (`<state>/dhcp/` for busybox udhcpc,
+ * `<state>/dhcp6/` for dhclient -6): IFACE.json (settings), .sh, .pid, .lease, and what the kind adds.
+ */
 export interface DhcpSupervisor {
   running(): ReadonlyMap<string, DhcpSettings>;
   pid(iface: string): number | undefined;
@@ -37,6 +40,7 @@ export interface DhcpSupervisor {
 
 /** What every step of the supervision reads: the state directory, the runner, and the clients it follows. */
 interface Supervision {
+  kind: ClientKind;
   dir: string;
   run: Runner;
   log: Logger;
@@ -47,7 +51,7 @@ const clientFile = (s: Supervision, iface: string, ext: string) => join(s.dir, `
 
 function isOurs(s: Supervision, pid: number, iface: string): boolean {
   const argv = cmdline(pid);
-  return argv.some((a) => a.endsWith('udhcpc')) && argv.includes(clientFile(s, iface, 'sh'));
+  return argv.some((a) => a.endsWith(s.kind.program)) && argv.includes(clientFile(s, iface, 'sh'));
 }
 
 function pidFromFile(s: Supervision, iface: string): number | undefined {
@@ -85,7 +89,7 @@ function clientDied(s: Supervision, iface: string, c: Client, pid: number | unde
   }
   c.restarts++;
   const pause = Math.min(30_000, 500 * 2 ** Math.min(c.restarts, 6));
-  s.log.warn({ iface, pid, restarts: c.restarts, pauseMs: pause }, 'DHCP client exited; restarting it');
+  s.log.warn({ iface, pid, restarts: c.restarts, pauseMs: pause }, `${s.kind.name} client exited; restarting it`);
   c.timer = setTimeout(() => restartClient(s, iface, c, pid), pause);
   c.timer.unref();
 }
@@ -97,21 +101,21 @@ function restartClient(s: Supervision, iface: string, c: Client, deadPid: number
   if (other && other !== deadPid && alive(other) && isOurs(s, other, iface)) {
     c.pid = other;
     watchPid(s, iface, c, other);
-  } else spawnClient(s, iface, c).catch((e: Error) => s.log.error({ iface, err: e.message }, 'DHCP client not restarted'));
+  } else spawnClient(s, iface, c).catch((e: Error) => s.log.error({ iface, err: e.message }, `${s.kind.name} client not restarted`));
 }
 
 /**
- * udhcpc daemonizes (`-b`: once leased, or after its first round of discovers) with its output on
- * /dev/null: it outlives a one-shot `fleetnet-agent apply`, and is watched by its pid file.
+ * The client daemonizes (see its kind's argv) with its output on /dev/null: it outlives a one-shot
+ * `fleetnet-agent apply`, and is watched by its pid file.
  */
 async function spawnClient(s: Supervision, iface: string, c: Client): Promise<void> {
   const file = (ext: string) => clientFile(s, iface, ext);
   rmSync(file('pid'), { force: true });
-  const r = await s.run('udhcpc', ['-b', '-i', iface, '-s', file('sh'), '-p', file('pid'), '-t', '3', '-T', '1', '-A', '2'], { timeoutMs: 60_000 });
+  const r = await s.run(s.kind.program, s.kind.argv(iface, file), { timeoutMs: 60_000 });
   if (r.notFound) {
     s.clients.delete(iface);
     rmSync(file('json'), { force: true });
-    throw new Error('udhcpc is not installed (Debian package udhcpc): DHCPv4 needs it');
+    throw new Error(`${s.kind.program} is not installed (Debian package ${s.kind.debianPackage}): ${s.kind.name} needs it`);
   }
   if (s.clients.get(iface) !== c) return;
   const pid = pidFromFile(s, iface);
@@ -132,15 +136,15 @@ function adoptClient(s: Supervision, name: string): void {
     if (pid && alive(pid) && isOurs(s, pid, iface)) {
       c.pid = pid;
       watchPid(s, iface, c, pid);
-      s.log.info({ iface, pid }, 'DHCP client adopted');
+      s.log.info({ iface, pid }, `${s.kind.name} client adopted`);
     } else {
       // not restarted here: a `show` or `plan` must not start processes; the next apply does (the host is out of sync)
       s.clients.delete(iface);
       for (const ext of ['json', 'pid', 'lease']) rmSync(clientFile(s, iface, ext), { force: true });
-      s.log.warn({ iface }, 'DHCP client of a previous run is gone; the next apply starts it');
+      s.log.warn({ iface }, `${s.kind.name} client of a previous run is gone; the next apply starts it`);
     }
   } catch (e) {
-    s.log.error({ iface, err: (e as Error).message }, 'cannot adopt the DHCP client');
+    s.log.error({ iface, err: (e as Error).message }, `cannot adopt the ${s.kind.name} client`);
   }
 }
 
@@ -148,8 +152,9 @@ async function startClient(s: Supervision, iface: string, settings: DhcpSettings
   const file = (ext: string) => clientFile(s, iface, ext);
   mkdirSync(s.dir, { recursive: true, mode: 0o700 });
   rmSync(file('lease'), { force: true });
-  writeFileSync(file('sh'), renderScript(settings, file('lease')));
+  writeFileSync(file('sh'), s.kind.script(settings, file('lease')));
   chmodSync(file('sh'), 0o700);
+  for (const [ext, text] of Object.entries(s.kind.files)) writeFileSync(file(ext), text);
   writeFileSync(file('json'), JSON.stringify(settings));
   const c: Client = { settings, restarts: 0 };
   s.clients.set(iface, c);
@@ -176,12 +181,12 @@ async function stopClient(s: Supervision, iface: string): Promise<void> {
     process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 30 && alive(pid); i++) await sleep(100);
     if (alive(pid)) process.kill(pid, 'SIGKILL');
-    s.log.info({ iface, pid }, 'DHCP client stopped');
+    s.log.info({ iface, pid }, `${s.kind.name} client stopped`);
   }
-  for (const ext of ['pid', 'lease', 'lease.tmp', 'sh']) rmSync(file(ext), { force: true });
-  // udhcpc does not release on SIGTERM (no -R): the lease's address and routes go here
-  await s.run('ip', ['-4', 'addr', 'flush', 'dev', iface, 'dynamic']);
-  await s.run('ip', ['-4', 'route', 'flush', 'dev', iface, 'proto', 'dhcp', 'table', 'all']);
+  const lease = readLease(s, iface);
+  for (const ext of ['pid', 'lease', 'lease.tmp', 'sh', ...Object.keys(s.kind.files), ...s.kind.ownFiles]) rmSync(file(ext), { force: true });
+  // neither client releases on SIGTERM: the lease's address (and routes) go here
+  await s.kind.removeLease(s.run, iface, lease);
 }
 
 /**
@@ -190,8 +195,8 @@ async function stopClient(s: Supervision, iface: string): Promise<void> {
  * it adopts the clients a previous agent started from the same state directory and that still run, so
  * a restarted agent supervises them again instead of starting a second client per interface.
  */
-export function createDhcpSupervisor(opts: { dir: string; run: Runner; log: Logger }): DhcpSupervisor {
-  const s: Supervision = { dir: opts.dir, run: opts.run, log: opts.log.child({ backend: 'dhcp' }), clients: new Map() };
+export function createDhcpSupervisor(opts: { kind: ClientKind; dir: string; run: Runner; log: Logger }): DhcpSupervisor {
+  const s: Supervision = { kind: opts.kind, dir: opts.dir, run: opts.run, log: opts.log.child({ backend: 'dhcp', client: opts.kind.program }), clients: new Map() };
   for (const name of existsSync(s.dir) ? readdirSync(s.dir).filter((f) => f.endsWith('.json')) : []) adoptClient(s, name);
   return {
     running: () => new Map([...s.clients].map(([k, c]) => [k, c.settings])),

@@ -8,6 +8,7 @@ import { planForwarding } from './forwarding.ts';
 import { planHostname, readHostname } from './hostname.ts';
 import type { HostOp } from './op.ts';
 import { parseRules, planRules, type IpRule } from './rules.ts';
+import { planSlaac } from './slaac.ts';
 
 async function rules(run: Runner, fam: 4 | 6): Promise<IpRule[]> {
   const r = await run('ip', ['-j', `-${fam}`, 'rule', 'show']);
@@ -33,7 +34,8 @@ async function execute(run: Runner, op: HostOp): Promise<void> {
 /**
  * What nmstate configures on the host beyond links and routes: policy routing rules (`ip rule`, one
  * process per family to read: `ip -batch` cannot switch family), per-interface IPv4 forwarding
- * (read with the links, set with sysctl) and the hostname (the kernel's, and the static file).
+ * (read with the links, set with sysctl), IPv6 SLAAC (per-interface sysctls, see slaac.ts) and the
+ * hostname (the kernel's, and the static file).
  */
 export function createHostBackend(opts: { run: Runner; log: Logger; hostnameFile: string; drivesNetns?: boolean }): Backend {
   const log = opts.log.child({ backend: 'host' });
@@ -46,7 +48,7 @@ export function createHostBackend(opts: { run: Runner; log: Logger; hostnameFile
     },
     plan: (desired, actual) => ({
       // From outside a namespace no hostname operation is ever planned, not even by a rollback.
-      operations: [...planRules(desired, actual), ...planForwarding(desired, actual), ...(opts.drivesNetns ? [] : planHostname(desired, actual, opts.hostnameFile))],
+      operations: [...planRules(desired, actual), ...planForwarding(desired, actual), ...planSlaac(desired, actual), ...(opts.drivesNetns ? [] : planHostname(desired, actual, opts.hostnameFile))],
       // A network namespace has no hostname of its own: driving one from outside (tests, the library
       // with `netns`), `hostname` would rename the machine this process runs on.
       errors: opts.drivesNetns && desired.hostname

@@ -33,8 +33,11 @@ export type HostPlan = Plan & { ctx: PlanContext };
 type Outcome = Omit<ApplyResult, 'timings'>;
 
 /** Plan: every backend's operations for the (validated, resolved) desired state, ordered by stage. */
-export async function planFor(host: Host, desired: NetworkState, actual: ReadResult): Promise<HostPlan> {
+export async function planFor(host: Host, desired: NetworkState, actual: ReadResult, opts: ApplyOptions = {}): Promise<HostPlan> {
   const ctx = await planContext(host.stateDir, host.capabilities, desired, actual, host.log);
+  // a DHCP start waits for its lease as long as the policy lets its probes take, when it says
+  const leaseTimeoutMs = opts.timeoutMs ?? (opts.probes?.timeoutSeconds !== undefined ? opts.probes.timeoutSeconds * 1000 : undefined);
+  if (leaseTimeoutMs !== undefined) ctx.leaseTimeoutMs = leaseTimeoutMs;
   return { ...planAll(host.backends, desired, actual.state, ctx), ctx };
 }
 
@@ -128,7 +131,7 @@ export async function apply(host: Host, desired: NetworkState, opts: ApplyOption
   const identified = resolveMacIdentifiers(desired, macCandidates(before.state), { strict: true });
   if (identified.errors.length) return refused(cannotApply(identified.errors));
   desired = identified.state;
-  const plan = await clock.time('planMs', () => planFor(host, desired, before));
+  const plan = await clock.time('planMs', () => planFor(host, desired, before, opts));
   if (plan.errors.length) {
     return finish({ phase: 'Failed', comparison: compare(plan.desired, before.state), operations: plan.operations, executed: 0, error: { message: cannotApply(plan.errors) } });
   }

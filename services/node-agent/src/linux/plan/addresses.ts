@@ -8,12 +8,21 @@ export type AddressList = { ip: string; 'prefix-length': number }[];
 
 const addrKey = (a: { ip: string; 'prefix-length': number }) => `${normalizeIp(a.ip)}/${a['prefix-length']}`;
 
-/** What the agent does not do: DHCPv4 runs a client (dhcp/), DHCPv6 and SLAAC do not run yet. */
+/**
+ * What the agent cannot do with addressing: DHCPv4 and DHCPv6 run clients (dhcp/), SLAAC is the
+ * kernel's (host/slaac.ts), and the kernel puts the routes it learns from router advertisements into
+ * the main table with their own metric only.
+ */
 export function unsupportedAddressing(d: Interface, v: PlanView): PlanError[] {
   const errors: PlanError[] = [];
   const cfg: IpConfig | undefined = d.ipv6;
-  if (cfg?.dhcp) errors.push({ path: v.at(d.name, 'ipv6.dhcp'), message: 'DHCPv6 is not supported by the agent (its client, busybox udhcpc, does IPv4 only); give static addresses' });
-  if (cfg?.autoconf) errors.push({ path: v.at(d.name, 'ipv6.autoconf'), message: 'IPv6 autoconf (SLAAC) is not supported by the agent; give static addresses' });
+  if (!cfg?.autoconf || cfg.enabled === false) return errors;
+  if (cfg['auto-route-table-id']) {
+    errors.push({ path: v.at(d.name, 'ipv6.auto-route-table-id'), message: 'cannot be used with autoconf: the kernel puts the routes of router advertisements (SLAAC) into the main table only; leave auto-route-table-id out (or 0), or use autoconf: false' });
+  }
+  if (cfg['auto-route-metric'] !== undefined) {
+    errors.push({ path: v.at(d.name, 'ipv6.auto-route-metric'), message: 'cannot be used with autoconf: the agent does not set the metric of the routes the kernel learns from router advertisements; leave auto-route-metric out' });
+  }
   return errors;
 }
 
@@ -30,8 +39,10 @@ export function addressOps(d: Interface, a: Interface | undefined, addressLoss: 
     const want = cfg.enabled === false ? [] : cfg.address;
     if (want === undefined) continue;
     const wantsLinkLocal = want.some((x) => isLinkLocal(x.ip));
-    // a lease's address is the DHCP client's while it runs; without dhcp it goes like any other
-    const have = (a?.[fam]?.address ?? []).filter((x) => !(cfg.dhcp && x['fleetnet.io/dynamic']) && (wantsLinkLocal || !isLinkLocal(x.ip)));
+    // a lease's address is the DHCP client's while it runs; without dhcp a DHCPv4 one goes like any
+    // other. IPv6 dynamic addresses (DHCPv6, SLAAC) are never removed as static ones: the DHCPv6
+    // client's stop removes its lease, turning autoconf off removes SLAAC's (host/slaac.ts).
+    const have = (a?.[fam]?.address ?? []).filter((x) => !((cfg.dhcp || fam === 'ipv6') && x['fleetnet.io/dynamic']) && (wantsLinkLocal || !isLinkLocal(x.ip)));
     const wantKeys = new Set(want.map(addrKey));
     const haveKeys = new Set(have.map(addrKey));
     // Deletions first: with IPv4 a new address in the subnet of a deleted primary would go with it.
