@@ -5,6 +5,9 @@
  *   node dist/fleetnet.cjs --help
  *   node --enable-source-maps dist/fleetnet-agent.cjs …   # stack traces in the TypeScript sources
  *
+ * Each binary is dist/NAME.cjs, a stub that runs dist/NAME.bundle.cjs with V8's code cache
+ * (dist/NAME.bundle.v8cache, written by the runs themselves; see scripts/code-cache.ts).
+ *
  * CommonJS because a Node single executable application (scripts/package.ts) takes one CJS script;
  * the sources therefore avoid top-level await, and `import.meta.url` is mapped to the bundle's own file.
  */
@@ -71,14 +74,36 @@ export function writeAtomically(files: { path: string; contents: Uint8Array }[])
   }
 }
 
+/**
+ * What `node dist/NAME.cjs` runs: a few lines that load dist/NAME.bundle.cjs through V8's code cache
+ * (scripts/code-cache.ts), so that a command does not compile its whole bundle again at every start.
+ */
+async function buildStub(name: string): Promise<{ path: string; contents: Uint8Array }> {
+  const outfile = join(distDir, `${name}.cjs`);
+  const { outputFiles } = await build({
+    stdin: {
+      contents: `import { runFile } from './scripts/code-cache.ts';\nrunFile(require('node:path').join(__dirname, ${JSON.stringify(`${name}.bundle.cjs`)}));\n`,
+      resolveDir: root,
+      sourcefile: `${name}-stub.ts`,
+      loader: 'ts',
+    },
+    bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, write: false, logLevel: 'warning',
+    banner: { js: '#!/usr/bin/env node' },
+  });
+  return { path: outfile, contents: outputFiles[0]!.contents };
+}
+
 export async function buildAll(): Promise<string[]> {
   const opts = bundleOptions();
   return Promise.all(
     Object.entries(binaries).map(async ([name, entry]) => {
-      const outfile = join(distDir, `${name}.cjs`);
-      const { outputFiles } = await build({ ...opts, entryPoints: [join(root, entry)], outfile, write: false });
+      const bundle = join(distDir, `${name}.bundle.cjs`);
+      const { outputFiles } = await build({ ...opts, entryPoints: [join(root, entry)], outfile: bundle, write: false });
+      // the bundle (and its map) before the stub: a stub newer than the sources is what scripts/launch.js runs
       writeAtomically(outputFiles.map((f) => ({ path: f.path, contents: f.contents })));
-      return outfile;
+      const stub = await buildStub(name);
+      writeAtomically([stub]);
+      return stub.path;
     }),
   );
 }

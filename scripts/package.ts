@@ -8,7 +8,7 @@
  *
  * How Node reaches the host: it does not have to. Debian 12's nodejs is 18, so `Depends: nodejs (>= 20)`
  * cannot be met from Debian alone; instead the packages carry a Node 20 single executable application
- * (this Node binary with the bundled program injected by postject), one multi-call program
+ * (this Node binary with the programs injected by postject), one multi-call program
  * (deploy/debian/multicall.ts). Each package carries its own copy, so either installs alone.
  */
 import { execFileSync } from 'node:child_process';
@@ -16,7 +16,8 @@ import { chmodSync, copyFileSync, createReadStream, mkdirSync, readFileSync, rea
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
-import { bundleOptions, distDir, productVersion, root } from './build.ts';
+import { binaries, bundleOptions, distDir, productVersion, root } from './build.ts';
+import { programs } from '../deploy/debian/programs.ts';
 
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const seaDir = join(distDir, 'sea');
@@ -26,17 +27,26 @@ export const packageNames = ['fleetnet-agent', 'fleetnet'] as const;
 export const debFile = (name: string, version = productVersion().version) => join(distDir, `${name}_${version}_amd64.deb`);
 
 /** What the packages are made of besides the sources (scripts/launch.js watches those). */
-const packagingInputs = ['scripts/package.ts', 'scripts/build.ts', 'deploy/debian', 'deploy/systemd', 'deploy/nats', 'deploy/gen-auth.ts', 'deploy/auth.ts', 'package.json'];
+const packagingInputs = ['scripts/package.ts', 'scripts/build.ts', 'scripts/code-cache.ts', 'deploy/debian', 'deploy/systemd', 'deploy/nats', 'deploy/gen-auth.ts', 'deploy/auth.ts', 'package.json'];
 
-/** The Node single executable application: the multi-call bundle injected into a copy of this Node. */
+/**
+ * The Node single executable application: a copy of this Node with the multi-call program as its main
+ * script and each program's bundle as an asset (run through V8's code cache, see multicall.ts).
+ */
 async function buildSea(): Promise<string> {
   rmSync(seaDir, { recursive: true, force: true });
   mkdirSync(seaDir, { recursive: true });
-  const main = join(seaDir, 'fleetnet.cjs');
+  const main = join(seaDir, 'multicall.cjs');
   await build({ ...bundleOptions(), entryPoints: [join(root, 'deploy/debian/multicall.ts')], outfile: main });
+  const entries: Record<(typeof programs)[number], string> = { ...binaries, 'fleetnet-gen-auth': 'deploy/gen-auth.ts' };
+  const assets: Record<string, string> = {};
+  await Promise.all(programs.map(async (name) => {
+    assets[`${name}.cjs`] = join(seaDir, `${name}.cjs`);
+    await build({ ...bundleOptions(), entryPoints: [join(root, entries[name])], outfile: assets[`${name}.cjs`] });
+  }));
   const config = join(seaDir, 'sea-config.json');
   const blob = join(seaDir, 'fleetnet.blob');
-  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, assets }));
   execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'pipe' });
   if (!readFileSync(process.execPath).includes(SEA_FUSE)) {
     throw new Error(`${process.execPath} has no single-executable fuse (${SEA_FUSE}): use an official Node 20 build`);
@@ -108,7 +118,7 @@ function packages(sea: string): Pkg[] {
       // lldpd: the LLDP daemon the agent runs for `lldp: {enabled: true}` (its own instance, see README)
       recommends: ['openvswitch-switch', 'lldpd'],
       conffiles: ['/etc/fleetnet/agent.env'],
-      dirs: ['/var/lib/fleetnet'],
+      dirs: ['/var/lib/fleetnet', '/var/cache/fleetnet'],
       entries: [
         { path: '/usr/bin/fleetnet-agent', from: sea, mode: 0o755 },
         { path: `${unitDir}/fleetnet-agent.service`, from: join(root, 'deploy/systemd/fleetnet-agent.service') },
@@ -124,7 +134,7 @@ function packages(sea: string): Pkg[] {
       depends: nodeDepends,
       suggests: ['nats-server'],
       conffiles: ['/etc/fleetnet/controller.env'],
-      dirs: [],
+      dirs: ['/var/cache/fleetnet'],
       entries: [
         { path: '/usr/lib/fleetnet/fleetnet', from: sea, mode: 0o755 },
         ...['fleetnet', 'fleetnet-controller', 'fleetnet-gen-auth'].map((b) => ({ path: `/usr/bin/${b}`, link: '../lib/fleetnet/fleetnet' })),

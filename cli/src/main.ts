@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode, exitCodeHelp } from './exit-codes.ts';
 import { defaultCtx, examples } from './context.ts';
 import { DEFAULT_SERVER } from './client.ts';
-import { versionLine } from '@fleetnet/contracts';
+import { exitQuietlyOnClosedStdout, versionLine } from '@fleetnet/contracts';
 import { registerApply } from './commands/apply.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerGet } from './commands/get.ts';
@@ -72,6 +72,7 @@ export async function run(argv: string[], ctx = defaultCtx()): Promise<number> {
 
 const isMain = process.argv[1] !== undefined && /(main\.ts|fleetnet(\.c?js)?)$/.test(process.argv[1]);
 if (isMain) {
+  exitQuietlyOnClosedStdout();
   process.on('unhandledRejection', (e) => {
     process.stderr.write(`error: ${(e as Error)?.message ?? String(e)}\n`);
     process.exit(ExitCode.failed);

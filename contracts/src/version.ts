@@ -45,3 +45,14 @@ export function buildInfo(): BuildInfo {
 
 /** What `--version` prints, e.g. `0.1.0 (commit 478890d1a2b3)`. */
 export const versionLine = (): string => `${buildInfo().version} (commit ${buildInfo().commit})`;
+
+/**
+ * A reader that stops early (`fleetnet get hosts | head`) closes the pipe: the command's output is
+ * then no longer wanted, which is success, not a crash with a stack trace about EPIPE.
+ */
+export function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}

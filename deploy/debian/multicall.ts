@@ -3,24 +3,23 @@
  * it runs the binary it was started as. The fleetnet package installs it as /usr/lib/fleetnet/fleetnet
  * with /usr/bin/fleetnet, fleetnet-controller and fleetnet-gen-auth symlinked to it (one copy of
  * Node, ~100 MB, for all of them); the fleetnet-agent package installs the same file as
- * /usr/bin/fleetnet-agent. Each program is loaded only when chosen (esbuild keeps a dynamic import of
- * a bundled file lazy), so the CLI does not pay for NestJS.
+ * /usr/bin/fleetnet-agent. Each program is a bundle stored in the executable as an asset and run
+ * only when chosen, through V8's code cache (scripts/code-cache.ts), so the CLI neither compiles
+ * NestJS nor its own bundle at every start.
  */
 import { basename } from 'node:path';
-
-const programs: Record<string, () => Promise<unknown>> = {
-  fleetnet: () => import('../../cli/src/main.ts'),
-  'fleetnet-agent': () => import('../../services/node-agent/src/main.ts'),
-  'fleetnet-controller': () => import('../../services/controller/src/main.ts'),
-  'fleetnet-gen-auth': () => import('../gen-auth.ts'),
-};
+import { getAsset } from 'node:sea';
+import { installedCacheDir, runWithCodeCache } from '../../scripts/code-cache.ts';
+import { programs } from './programs.ts';
 
 // In a single executable application argv is [execPath, the name it was started as, …arguments].
 const started = basename(process.argv0);
-const name = started in programs ? started : 'fleetnet';
+const name = (programs as readonly string[]).includes(started) ? started : 'fleetnet';
 // The programs read their arguments from argv[2…]; the CLI knows it is the main program by argv[1].
 process.argv.splice(0, 2, process.execPath, name);
-programs[name]!().catch((e: unknown) => {
+try {
+  runWithCodeCache({ source: getAsset(`${name}.cjs`, 'utf8'), filename: process.execPath, name, cacheDir: installedCacheDir() });
+} catch (e) {
   process.stderr.write(`${name}: ${(e as Error)?.stack ?? e}\n`);
   process.exit(1);
-});
+}

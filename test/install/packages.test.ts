@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -63,6 +63,8 @@ test.before(async () => {
   root = mkdtempSync(join(tmpdir(), 'fleetnet-install-'));
   removeRoot = onExit(`install-root-${root}`, () => rmSync(root, { recursive: true, force: true }));
   for (const name of packageNames) execFileSync('dpkg-deb', ['-x', debFile(name), root]);
+  // run as root, the packaged programs would keep their code cache in this machine's /var/cache/fleetnet
+  process.env.FLEETNET_CODE_CACHE_DIR = inRoot('/var/cache/fleetnet-cli');
 });
 
 test.after(async () => {
@@ -87,7 +89,7 @@ test('the packages: control fields, conffile, files, SHA256SUMS', async () => {
   assert.not.match(field(agentDeb, 'Depends'), /nodejs/, 'Node is inside the binary');
   assert.is(execFileSync('dpkg-deb', ['--ctrl-tarfile', agentDeb]).includes('/etc/fleetnet/agent.env'), true, 'conffiles lists agent.env');
   const listing = (deb: string) => execFileSync('dpkg-deb', ['-c', deb], { encoding: 'utf8' });
-  for (const p of ['./usr/bin/fleetnet-agent', './lib/systemd/system/fleetnet-agent.service', './etc/fleetnet/agent.env', './var/lib/fleetnet/']) {
+  for (const p of ['./usr/bin/fleetnet-agent', './lib/systemd/system/fleetnet-agent.service', './etc/fleetnet/agent.env', './var/lib/fleetnet/', './var/cache/fleetnet/']) {
     assert.ok(listing(agentDeb).includes(p), `fleetnet-agent has ${p}`);
   }
   for (const p of ['./usr/bin/fleetnet ->', './usr/bin/fleetnet-controller ->', './usr/bin/fleetnet-gen-auth ->', './lib/systemd/system/fleetnet-controller.service', './usr/share/doc/fleetnet/examples/nats/single.conf']) {
@@ -155,15 +157,18 @@ test('the agent started from its unit registers with the packaged controller; th
       FLEETNET_HOST: HOST, FLEETNET_SERVER: 'nats://127.0.0.1:4222', FLEETNET_CREDS: join(auth, `creds/agent-${HOST}.json`), FLEETNET_AGENT_ARGS: extra.join(' '),
     }),
     STATE_DIRECTORY: stateDir,
+    CACHE_DIRECTORY: inRoot('/var/cache/fleetnet'),
   };
   const unit = service('fleetnet-agent.service');
+  assert.equal(unit.get('CacheDirectory'), ['fleetnet'], 'CACHE_DIRECTORY is /var/cache/fleetnet');
   assert.equal(unit.get('EnvironmentFile'), ['/etc/fleetnet/agent.env']);
   assert.equal(unit.get('StateDirectory'), ['fleetnet/agent'], 'STATE_DIRECTORY is /var/lib/fleetnet/agent');
   const [pre, ...preArgs] = rebase(execArgv(unit.get('ExecStartPre')![0]!, aEnv));
   await run(pre!, preArgs, { env: { ...process.env, ...aEnv } });
   const argv = rebase(execArgv(unit.get('ExecStart')![0]!, aEnv));
   assert.is(argv[0], inRoot('/usr/bin/fleetnet-agent'));
-  agent = new Proc('agent', spawn('ip', ['netns', 'exec', ns.name, ...argv], { env: { ...process.env, ...aEnv }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const { FLEETNET_CODE_CACHE_DIR: _, ...inherited } = process.env;
+  agent = new Proc('agent', spawn('ip', ['netns', 'exec', ns.name, ...argv], { env: { ...inherited, ...aEnv }, stdio: ['ignore', 'pipe', 'pipe'] }));
   await agent.waitForOutput(/connected to NATS/, 30_000);
 
   const cli = [inRoot('/usr/bin/fleetnet'), ['--server', nats.url, '--creds', join(auth, 'creds/fleetnet-operator.json'), 'get', 'hosts', '-o', 'json']] as const;
@@ -178,6 +183,10 @@ test('the agent started from its unit registers with the packaged controller; th
   assert.is(host.agentVersion, productVersion().version, 'the packaged agent reports the package version');
   assert.is(agent.running, true);
   assert.equal(agent.problems().filter((l) => /"level":(50|60)/.test(l)), [], 'no errors in the agent log');
+  // its first run leaves its code cache (scripts/code-cache.ts) in the unit's cache directory
+  await agent.stop('SIGTERM', 5000);
+  assert.ok(readdirSync(inRoot('/var/cache/fleetnet')).some((f) => /^fleetnet-agent\.[0-9a-f]{16}\.v8cache$/.test(f)), 'the agent\'s code cache');
+  assert.ok(readdirSync(inRoot('/var/cache/fleetnet-cli')).some((f) => /^fleetnet\.[0-9a-f]{16}\.v8cache$/.test(f)), 'the CLI\'s code cache');
 });
 
 test.run();

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import type { Logger } from './log.ts';
 
 export interface CommandResult {
@@ -38,6 +38,49 @@ export interface Runner {
   stream(cmd: string, args: string[], onData: (chunk: string) => void): StreamedCommand;
 }
 
+/** How much of a long-running command's stderr is kept for the log line when it exits. */
+const STDERR_TAIL = 4096;
+/** A command that ignores SIGTERM at its timeout gets SIGKILL this much later. */
+const KILL_GRACE_MS = 5000;
+
+/**
+ * One process to its end, with node's own spawn: a CLI process pays for every module it loads, and a
+ * process library's streams and pipes are a sixth of the agent's bundle for what fits in these lines.
+ */
+function runToEnd(argv: string[], o: RunOptions): Promise<Omit<CommandResult, 'argv' | 'durationMs'>> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let notFound = false;
+    let failedToStart = false;
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    // a command that exits without reading its input must not crash the agent with EPIPE
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(o.input);
+    const timers: NodeJS.Timeout[] = [];
+    if (o.timeoutMs !== undefined) {
+      timers.push(setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGTERM');
+        timers.push(setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS));
+      }, o.timeoutMs));
+    }
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      failedToStart = child.pid === undefined;
+      notFound = e.code === 'ENOENT';
+      if (!stderr) stderr = e.message;
+    });
+    child.once('close', (code) => {
+      timers.forEach(clearTimeout);
+      // a process that never started has no exit code (node reports the errno as one)
+      resolve({ exitCode: failedToStart ? undefined : code ?? undefined, stdout, stderr, timedOut, notFound });
+    });
+  });
+}
+
 /** iproute2 tools enter a namespace themselves (`-n`), without the new mount namespace and sysfs remount of `ip netns exec`. */
 const NETNS_AWARE = new Set(['ip', 'bridge']);
 
@@ -54,22 +97,8 @@ export function createRunner(opts: { log: Logger; netns?: string }): Runner {
   const run = async (cmd: string, args: string[], runOpts: RunOptions = {}): Promise<CommandResult> => {
     const argv = argvOf(cmd, args);
     const started = performance.now();
-    const r = await execa(argv[0]!, argv.slice(1), {
-      reject: false,
-      input: runOpts.input,
-      stdin: runOpts.input === undefined ? 'ignore' : undefined,
-      timeout: runOpts.timeoutMs,
-      stripFinalNewline: false,
-    });
-    const result: CommandResult = {
-      argv,
-      exitCode: r.exitCode,
-      stdout: String(r.stdout ?? ''),
-      stderr: String(r.stderr ?? ''),
-      durationMs: Math.round(performance.now() - started),
-      timedOut: Boolean(r.timedOut),
-      notFound: (r as { code?: string }).code === 'ENOENT',
-    };
+    const r = await runToEnd(argv, runOpts);
+    const result: CommandResult = { argv, ...r, durationMs: Math.round(performance.now() - started) };
     const entry = {
       argv,
       exitCode: result.exitCode,
@@ -83,12 +112,21 @@ export function createRunner(opts: { log: Logger; netns?: string }): Runner {
   };
   const stream = (cmd: string, args: string[], onData: (chunk: string) => void): StreamedCommand => {
     const argv = argvOf(cmd, args);
-    const child = execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', buffer: false });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     opts.log.info({ argv, pid: child.pid }, 'command started');
-    child.stdout?.on('data', (chunk: Buffer) => onData(String(chunk)));
-    const exited = child.then((r) => {
-      opts.log.info({ argv, pid: child.pid, exitCode: r.exitCode }, 'command exited');
-      return r.exitCode;
+    child.stdout.setEncoding('utf8').on('data', onData);
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr = (stderr + c).slice(-STDERR_TAIL); });
+    const exited = new Promise<number | undefined>((resolve) => {
+      child.once('error', (e) => {
+        opts.log.warn({ argv, err: e.message }, 'command could not start');
+        resolve(undefined);
+      });
+      // on exit, not close: a grandchild holding the pipes must not keep the command "running"
+      child.once('exit', (code) => {
+        opts.log.info({ argv, pid: child.pid, exitCode: code ?? undefined, stderr: stderr.trim() || undefined }, 'command exited');
+        resolve(code ?? undefined);
+      });
     });
     return { pid: child.pid, exited, stop: () => void child.kill('SIGTERM') };
   };

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { NetworkState } from '@fleetnet/contracts';
-import { formatSourceError, loadNetworkState, versionLine } from '@fleetnet/contracts';
+import { exitQuietlyOnClosedStdout, formatSourceError, loadNetworkState, versionLine } from '@fleetnet/contracts';
 import { createAgent } from './agent.ts';
 import { registerRunCommand } from './bus/run-command.ts';
 import { registerValidateCommand } from './cli/validate.ts';
@@ -150,6 +150,7 @@ program
 registerValidateCommand(program, EXIT_BAD_INPUT);
 registerRunCommand(program, { pauseAfterOp });
 
+exitQuietlyOnClosedStdout();
 // No top-level await: the built binary is one CommonJS script (scripts/build.ts).
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof BadInput) {

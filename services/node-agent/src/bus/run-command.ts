@@ -2,7 +2,6 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { assertName, readCredentials, type NatsCredentials } from '@fleetnet/contracts';
 import { createAgent } from '../agent.ts';
 import { createLogger } from '../log.ts';
-import { startDaemon } from './daemon.ts';
 import { agentVersion } from './facts.ts';
 
 const label = (v: string, acc: Record<string, string> = {}) => {
@@ -54,6 +53,8 @@ export function registerRunCommand(program: Command, startup: { pauseAfterOp?: n
       const level = cmd.getOptionValueSourceWithGlobals('logLevel') === 'default' ? 'info' : g.logLevel;
       const log = createLogger({ level }).child({ agentVersion: agentVersion() });
       const agent = createAgent({ stateDir: g.stateDir, ovsDb: g.ovsDb, sysfsRoot: g.sysfsRoot, resolvConf: g.resolvConf, hostnameFile: g.hostnameFile, log, pauseAfterOp: startup.pauseAfterOp });
+      // Loaded only here: the NATS client is most of the bundle, and the one-shot commands never need it.
+      const { startDaemon } = await import('./daemon.ts');
       const daemon = await startDaemon({
         host: o.host,
         servers: o.server.split(',').map((s) => s.trim()).filter(Boolean),
