@@ -23,13 +23,29 @@ import { getHeapCodeStatistics } from 'node:v8';
 import { Script } from 'node:vm';
 
 /**
- * Rewrite a valid cache when a run compiled more bytecode than this share of the cache's size. The
- * bytecode compiled after the start also counts node's own lazily compiled internals (100-250 KB on
- * fleetnet's commands, whatever the cache holds), so only well beyond that means the cache missed
- * much of this run (measured: `apply` on a cache made by `--version` compiles 590 KB more; on its own
- * cache of 1 MB, 240 KB).
+ * Rewrite a valid cache when a run ends with this much more bytecode in the heap than the run that
+ * wrote it: it compiled functions the cache does not hold (a cache written by `--help`, then an
+ * `apply`). A run the cache covers ends near the writer's amount: it deserialized all of it, and
+ * node's own lazily compiled internals are about the same. One heap statistic at exit (~3 ms).
  */
-const REWRITE_SHARE = 0.4;
+const REWRITE_FACTOR = 1.1;
+/** The file: this magic, the writer's bytecode at exit (uint32 LE), then V8's cached data. */
+const MAGIC = Buffer.from('fnc1');
+const HEADER = MAGIC.length + 4;
+
+const heapBytecode = () => getHeapCodeStatistics().bytecode_and_metadata_size;
+
+function parseCache(file: Buffer | undefined): { data: Buffer; writerBytecode: number } | undefined {
+  if (!file || file.length <= HEADER || !file.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  return { writerBytecode: file.readUInt32LE(MAGIC.length), data: file.subarray(HEADER) };
+}
+
+function serializeCache(data: Buffer, bytecode: number): Buffer {
+  const header = Buffer.alloc(HEADER);
+  MAGIC.copy(header);
+  header.writeUInt32LE(Math.min(bytecode, 0xffffffff), MAGIC.length);
+  return Buffer.concat([header, data]);
+}
 
 /** With source maps asked for, the stack traces must come from node's own CommonJS loader. */
 const sourceMapsWanted = () =>
@@ -67,13 +83,12 @@ function writeCache(dir: string, name: string, file: string, data: Buffer): void
 export function runWithCodeCache(opts: { source: string; filename: string; name: string; cacheDir: string }): void {
   const { source, filename, name, cacheDir } = opts;
   const file = `${name}.${createHash('sha1').update(source).digest('hex').slice(0, 16)}.v8cache`;
-  const cachedData = readOrUndefined(join(cacheDir, file));
-  const script = new Script(Module.wrap(source), { filename, cachedData });
-  const fresh = !cachedData || script.cachedDataRejected === true;
-  const before = getHeapCodeStatistics().bytecode_and_metadata_size;
+  const cached = parseCache(readOrUndefined(join(cacheDir, file)));
+  const script = new Script(Module.wrap(source), { filename, cachedData: cached?.data });
+  const fresh = !cached || script.cachedDataRejected === true;
   process.once('exit', () => {
-    const grown = getHeapCodeStatistics().bytecode_and_metadata_size - before;
-    if (fresh || grown > cachedData!.length * REWRITE_SHARE) writeCache(cacheDir, name, file, script.createCachedData());
+    const bytecode = heapBytecode();
+    if (fresh || bytecode > cached.writerBytecode * REWRITE_FACTOR) writeCache(cacheDir, name, file, serializeCache(script.createCachedData(), bytecode));
   });
   const mod = new Module(filename);
   mod.filename = filename;

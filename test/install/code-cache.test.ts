@@ -6,20 +6,24 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { onExit } from '../support/cleanup.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'fleetnet-code-cache-'));
 onExit(`dir-${dir}`, () => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `file` as the dist/ stubs do (runFile), in a child process, as a user who may or may not write `file`'s folder. */
+/** scripts/code-cache.ts as the dist/ stubs carry it: plain CommonJS, no TypeScript loader in the process. */
+const loader = join(dir, 'code-cache.cjs');
+buildSync({ entryPoints: [join(repoRoot, 'scripts/code-cache.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: loader, logLevel: 'warning' });
+
+/** Runs `file` as the dist/ stubs do (runFile), in a child process. */
 function runStub(file: string, env: Record<string, string> = {}, execArgv: string[] = []) {
-  const loader = `import { runFile } from ${JSON.stringify(join(repoRoot, 'scripts/code-cache.ts'))}; runFile(${JSON.stringify(file)});`;
-  const r = spawnSync(process.execPath, [...execArgv, '--import', 'tsx', '--input-type=module', '-e', loader], {
-    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env },
+  const r = spawnSync(process.execPath, [...execArgv, '-e', `require(${JSON.stringify(loader)}).runFile(${JSON.stringify(file)})`], {
+    encoding: 'utf8', env: { ...process.env, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -39,6 +43,26 @@ test('the first run writes a cache named by the source\'s hash; the next run use
   const second = runStub(prog);
   assert.is(second.stdout, 'hello prog.cjs\n');
   assert.equal(readdirSync(d), before);
+});
+
+test('a run that compiled much the cache did not hold rewrites it; one that found what it needed does not', () => {
+  const d = join(dir, 'grow');
+  mkdirSync(d);
+  const prog = join(d, 'prog.cjs');
+  // 300 functions called only with "all": a run without it compiles none of them
+  const fns = Array.from({ length: 300 }, (_, i) => `function f${i}(x) { let s = 0; for (let j = 0; j < x; j++) s += j * ${i} + String(j).length; return s; }`).join('\n');
+  const calls = Array.from({ length: 300 }, (_, i) => `f${i}(3)`).join(' + ');
+  writeFileSync(prog, `${fns}\nconsole.log(process.env.WHICH === 'all' ? ${calls} : 'small');\n`);
+  const size = () => statSync(join(d, caches(d)[0]!)).size;
+  assert.is(runStub(prog, { WHICH: 'small' }).stdout, 'small\n');
+  const small = size();
+  runStub(prog, { WHICH: 'all' });
+  const all = size();
+  assert.ok(all > small * 1.5, `the cache grew with the functions the second run compiled: ${small} → ${all} bytes`);
+  const mtime = statSync(join(d, caches(d)[0]!)).mtimeMs;
+  runStub(prog, { WHICH: 'small' });
+  runStub(prog, { WHICH: 'all' });
+  assert.is(statSync(join(d, caches(d)[0]!)).mtimeMs, mtime, 'not rewritten by runs it already covers');
 });
 
 test('an edited program of the same length never runs from the old cache, and the old cache goes', () => {
@@ -63,9 +87,8 @@ test('a cache folder that cannot be written: the program runs all the same', () 
   const notADir = join(d, 'plain-file');
   writeFileSync(notADir, '');
   // a folder under a plain file cannot be made, not even by root
-  const code = `import { runWithCodeCache } from ${JSON.stringify(join(repoRoot, 'scripts/code-cache.ts'))};
-    runWithCodeCache({ source: require('node:fs').readFileSync(${JSON.stringify(prog)}, 'utf8'), filename: ${JSON.stringify(prog)}, name: 'prog', cacheDir: ${JSON.stringify(join(notADir, 'cache'))} });`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code.replace("require('node:fs')", "(await import('node:fs'))")], { cwd: repoRoot, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-e', `const { runWithCodeCache } = require(${JSON.stringify(loader)});
+    runWithCodeCache({ source: require('node:fs').readFileSync(${JSON.stringify(prog)}, 'utf8'), filename: ${JSON.stringify(prog)}, name: 'prog', cacheDir: ${JSON.stringify(join(notADir, 'cache'))} });`], { encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, 'ran\n');
   assert.equal(caches(d), []);
