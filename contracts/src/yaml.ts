@@ -81,8 +81,15 @@ function deepLine(text: string): number | undefined {
   let i = 0;
   while (i < text.length) {
     let level = 0;
-    while (text[i] === ' ') [level, i] = [level + 1, i + 1];
-    while (text[i] === '-' && (text[i + 1] === ' ' || text[i + 1] === '\t')) [level, i] = [level + 2, i + 2];
+    // plain increments: this loop runs cold in every CLI process (interpreted), once per character
+    while (text[i] === ' ') {
+      level++;
+      i++;
+    }
+    while (text[i] === '-' && (text[i + 1] === ' ' || text[i + 1] === '\t')) {
+      level += 2;
+      i += 2;
+    }
     let quote = '';
     for (; i < text.length && text[i] !== '\n'; i++) {
       const c = text[i]!;
