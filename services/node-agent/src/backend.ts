@@ -97,8 +97,8 @@ export class ExecutionError extends Error {
 /** A backend; the real ones plan the agent's `Operation`s, a simulator plans its own kind. */
 export interface Backend<Op extends OperationBase = Operation> {
   readonly name: Op['backend'];
-  /** This backend's part of the actual state (interfaces it knows about, routes, dns). */
-  read(): Promise<NetworkState>;
+  /** This backend's part of the actual state (interfaces it knows about, routes, dns); see ReadScope. */
+  read(scope?: import('./read.ts').ReadScope): Promise<NetworkState>;
   /**
    * Pure: the operations that take `actual` to `desired` for what this backend owns.
    * `ctx.created` lists interfaces fleetnet created earlier (so it may remove them when no longer named).

@@ -54,9 +54,19 @@ export interface ReadResult {
   kernelInterfaces: Set<string>;
 }
 
+/**
+ * What a read is for. An apply reads (before the change, and to verify it) only to plan and compare
+ * the state it is given, so a backend may leave out what that state cannot touch (the route rules of
+ * a document without `route-rules`: two processes less, twice per apply). Without a scope a read is
+ * whole: reports, drift, `show`, rollbacks.
+ */
+export interface ReadScope {
+  for: NetworkState;
+}
+
 /** Every backend reads at once; the linux backend is the base the others overlay. */
-export async function readAll(backends: Backend[]): Promise<ReadResult> {
-  const parts = await Promise.all(backends.map((b) => b.read()));
+export async function readAll(backends: Backend[], scope?: ReadScope): Promise<ReadResult> {
+  const parts = await Promise.all(backends.map((b) => b.read(scope)));
   const li = backends.findIndex((b) => b.name === 'linux');
   const linux = li >= 0 ? parts[li]! : {};
   const others = parts.filter((_, i) => i !== li);

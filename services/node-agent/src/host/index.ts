@@ -6,6 +6,7 @@ import { commandText, type Runner } from '../exec.ts';
 import type { Logger } from '../log.ts';
 import { planForwarding } from './forwarding.ts';
 import { planHostname, readHostname } from './hostname.ts';
+import type { ReadScope } from '../read.ts';
 import type { HostOp } from './op.ts';
 import { parseRules, planRules, type IpRule } from './rules.ts';
 import { planSlaac } from './slaac.ts';
@@ -41,10 +42,16 @@ export function createHostBackend(opts: { run: Runner; log: Logger; hostnameFile
   const log = opts.log.child({ backend: 'host' });
   return {
     name: 'host',
-    read: async (): Promise<NetworkState> => {
+    read: async (scope?: ReadScope): Promise<NetworkState> => {
       // driving a namespace from outside, the hostname would be this machine's: not read, never restored
-      const [r4, r6, hostname] = await Promise.all([rules(opts.run, 4), rules(opts.run, 6), opts.drivesNetns ? undefined : readHostname(opts.hostnameFile)]);
-      return { 'route-rules': { config: [...parseRules(r4, 4), ...parseRules(r6, 6)] }, ...(hostname ? { hostname } : {}) };
+      const hostname = opts.drivesNetns ? undefined : readHostname(opts.hostnameFile);
+      // planRules touches nothing for a desired state without route-rules: nothing to read for it
+      if (scope && !scope.for['route-rules']) {
+        const name = await hostname;
+        return name ? { hostname: name } : {};
+      }
+      const [r4, r6, name] = await Promise.all([rules(opts.run, 4), rules(opts.run, 6), hostname]);
+      return { 'route-rules': { config: [...parseRules(r4, 4), ...parseRules(r6, 6)] }, ...(name ? { hostname: name } : {}) };
     },
     plan: (desired, actual) => ({
       // From outside a namespace no hostname operation is ever planned, not even by a rollback.

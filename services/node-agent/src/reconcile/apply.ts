@@ -6,7 +6,7 @@ import { commandText, type Runner } from '../exec.ts';
 import type { Capabilities } from '../linux/capabilities.ts';
 import type { Logger } from '../log.ts';
 import { nextCreated, planAll, type Plan } from '../plan.ts';
-import type { ReadResult } from '../read.ts';
+import type { ReadResult, ReadScope } from '../read.ts';
 import { CREATED_FILE, LAST_GOOD_FILE, type StateDir } from '../state-dir.ts';
 import { planContext } from './context.ts';
 import type { Executor } from './execute.ts';
@@ -23,7 +23,7 @@ export interface Host {
   log: Logger;
   run: Runner;
   capabilities?: Capabilities;
-  read(): Promise<ReadResult>;
+  read(scope?: ReadScope): Promise<ReadResult>;
   readNics(): Nic[];
   execute: Executor;
 }
@@ -126,7 +126,9 @@ export async function apply(host: Host, desired: NetworkState, opts: ApplyOption
   const checked = validateAndResolve(desired, host.readNics);
   if (!checked.ok) return refused(refusal(checked));
   desired = checked.desired;
-  const before = await clock.time('readMs', host.read);
+  // before and verify read what this desired state can touch (read.ts); failures and rollbacks read all
+  const scope: ReadScope = { for: desired };
+  const before = await clock.time('readMs', () => host.read(scope));
   // identifier: mac-address names a NIC by MAC: the links just read say which kernel name that is
   const identified = resolveMacIdentifiers(desired, macCandidates(before.state), { strict: true });
   if (identified.errors.length) return refused(cannotApply(identified.errors));
@@ -150,7 +152,7 @@ export async function apply(host: Host, desired: NetworkState, opts: ApplyOption
 
   const ran = await clock.time('applyMs', () => executeStep(host, plan.operations, log));
   if (ran.error) return undo(ran.error, ran.executed);
-  const verified = await clock.time('verifyMs', () => verify(host.read, plan.desired));
+  const verified = await clock.time('verifyMs', () => verify(() => host.read(scope), plan.desired));
   if (!verified.comparison.inSync) return undo({ message: notInSync(verified.comparison) }, ran.executed);
   const after = await clock.time('probeMs', () => probeAfter(probes));
   const failed = after.find((r) => !r.ok);

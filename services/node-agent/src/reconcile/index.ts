@@ -42,7 +42,7 @@ export function createReconciler(deps: ReconcilerDeps) {
   const executor = backendExecutor(deps.backends);
   const host: Host = {
     ...deps,
-    read: () => readAll(deps.backends),
+    read: (scope) => readAll(deps.backends, scope),
     readNics: () => nics?.readNics() ?? [],
     execute: deps.pauseAfterOp === undefined ? executor : pausingExecutor(executor, deps.pauseAfterOp, deps.log),
   };
