@@ -3,6 +3,7 @@ import type { Runner } from '../exec.ts';
 import { executeLinux } from './apply.ts';
 import { readIpv6Conf, withIpv6Auto } from './ipv6-auto.ts';
 import { planLinux } from './plan/index.ts';
+import type { ReadScope } from '../read.ts';
 import { readLinux } from './read.ts';
 
 /**
@@ -13,8 +14,12 @@ import { readLinux } from './read.ts';
 export function createLinuxBackend(opts: { run: Runner; foreignLldp?: () => boolean; netns?: string; dhcp6Clients?: () => ReadonlySet<string> }): Backend {
   return {
     name: 'linux',
-    read: async () => {
-      const [state, conf] = await Promise.all([readLinux(opts.run, opts.foreignLldp), readIpv6Conf(opts.run, opts.netns !== undefined)]);
+    read: async (scope?: ReadScope) => {
+      // an apply compares and plans only the interfaces its desired state names (by their kernel
+      // name: one named by its MAC has its kernel name only after this read, so then all are read)
+      const named = scope?.for.interfaces ?? [];
+      const only = scope && !named.some((i) => i.identifier === 'mac-address') ? new Set(named.map((i) => i.name)) : undefined;
+      const [state, conf] = await Promise.all([readLinux(opts.run, opts.foreignLldp), readIpv6Conf(opts.run, opts.netns !== undefined, only)]);
       return withIpv6Auto(state, conf, opts.dhcp6Clients?.() ?? new Set());
     },
     plan: planLinux,

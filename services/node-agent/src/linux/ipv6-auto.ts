@@ -23,11 +23,12 @@ export function parseIpv6Conf(text: string): Map<string, Partial<Record<Ipv6Auto
 }
 
 /**
- * The sysctls of every interface. The agent in its own namespace reads /proc itself (no process);
- * driving another namespace (`netns`), /proc/sys/net is the reader's namespace's, so one `grep`
- * runs inside it. No IPv6 in the kernel: none.
+ * The sysctls of every interface, or of those in `only` (an apply's scope: five files an interface
+ * add up on a host with hundreds of links). The agent in its own namespace reads /proc itself (no
+ * process); driving another namespace (`netns`), /proc/sys/net is the reader's namespace's, so one
+ * `grep` runs inside it. No IPv6 in the kernel: none.
  */
-export async function readIpv6Conf(run: Runner, inOtherNetns: boolean): Promise<Ipv6Conf> {
+export async function readIpv6Conf(run: Runner, inOtherNetns: boolean, only?: ReadonlySet<string>): Promise<Ipv6Conf> {
   if (inOtherNetns) {
     const r = await run('grep', ['-r', ...IPV6_AUTO_KEYS.map((k) => `--include=${k}`), '-e', '', CONF_DIR], { quiet: true });
     return parseIpv6Conf(r.stdout);
@@ -35,7 +36,7 @@ export async function readIpv6Conf(run: Runner, inOtherNetns: boolean): Promise<
   const lines: string[] = [];
   let names: string[] = [];
   try {
-    names = readdirSync(CONF_DIR);
+    names = readdirSync(CONF_DIR).filter((n) => !only || only.has(n));
   } catch {
     return new Map();
   }

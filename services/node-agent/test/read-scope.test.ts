@@ -1,4 +1,4 @@
-/** The host backend's read leaves out the route rules when the apply's desired state names none (read.ts, ReadScope). */
+/** An apply's read leaves out what its desired state cannot touch (read.ts, ReadScope): route rules, other interfaces' IPv6 sysctls. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner, type Runner } from '../src/exec.ts';
 import { createHostBackend } from '../src/host/index.ts';
+import { readIpv6Conf } from '../src/linux/ipv6-auto.ts';
 import { silentLogger } from '../src/log.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetnet-host-read-'));
@@ -44,6 +45,15 @@ test('an apply of a state that names route-rules (even an empty list) reads them
   const state = await createHostBackend({ run, log: silentLogger(), hostnameFile }).read({ for: { 'route-rules': { config: [] } } });
   assert.is(ruleReads(argvs), 2);
   assert.ok(state['route-rules']);
+});
+
+test('the IPv6 sysctls are read for the interfaces in scope only (this namespace\'s /proc, read only)', async () => {
+  const { run } = recording();
+  const all = await readIpv6Conf(run, false);
+  assert.ok(all.has('lo'), 'every interface without a scope');
+  const some = await readIpv6Conf(run, false, new Set(['lo', 'fleetnet-none']));
+  assert.equal([...some.keys()], ['lo']);
+  assert.equal(some.get('lo'), all.get('lo'));
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
