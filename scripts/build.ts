@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
+import { precompiledChecksPlugin } from '../contracts/scripts/precompile-checks.ts';
 
 export const root = new URL('..', import.meta.url).pathname;
 export const distDir = join(root, 'dist');
@@ -53,6 +54,7 @@ export function bundleOptions(): BuildOptions {
       'import.meta.url': '__fleetnet_import_meta_url',
     },
     banner: { js: "var __fleetnet_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [precompiledChecksPlugin()],
     // NestJS loads these lazily inside try/catch when an app uses them; fleetnet's controller does not.
     external: [
       '@nestjs/websockets', '@nestjs/websockets/*', '@nestjs/platform-express', 'class-transformer', 'class-transformer/*',

@@ -3,6 +3,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import { IFNAME_PATTERN, NAME_PATTERN, describeIfnameProblem, describeNameProblem } from './names.ts';
+import { precompiledChecks } from './precompiled.ts';
 import { TEMPLATE_SHAPE, strictVariant } from './render/template-pattern.ts';
 
 // TypeBox knows no string formats by itself: without this every `format: 'date-time'` (the
@@ -92,6 +93,8 @@ function humanMessage(type: ValueErrorType, schema: Record<string, any>, value: 
     case ValueErrorType.StringPattern:
       if (typeof value === 'string' && schema.pattern === NAME_PATTERN) return describeNameProblem(value) ?? 'is not valid';
       if (typeof value === 'string' && schema.pattern === IFNAME_PATTERN) return describeIfnameProblem(value) ?? 'is not valid';
+      // a secret (writeOnly, e.g. an MKA CAK) is not echoed: a near miss is most of the key
+      if (schema.writeOnly) return `is not valid${schema.description ? `: ${schema.description}` : ''}`;
       return `${JSON.stringify(value)} is not valid${schema.description ? `: ${schema.description}` : ` (must match ${schema.pattern})`}`;
     case ValueErrorType.StringFormat:
       return `${describe(value)} is not a valid ${schema.format}${schema.format === 'date-time' ? ' (RFC 3339, e.g. 2024-05-01T12:00:00Z)' : ''}`;
@@ -134,6 +137,8 @@ const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
  * controller folds is valid; the readable errors are only built for the ones that are not.
  */
 function isValid(schema: TSchema, value: unknown): boolean {
+  const ahead = precompiledChecks.get(schema);
+  if (ahead) return ahead(value);
   let check = compiled.get(schema);
   if (!check) {
     check = TypeCompiler.Compile(schema);

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Interface, NetworkState } from '@fleetnet/contracts';
 import type { Runner } from '../exec.ts';
 
@@ -33,22 +34,18 @@ export async function readIpv6Conf(run: Runner, inOtherNetns: boolean, only?: Re
     const r = await run('grep', ['-r', ...IPV6_AUTO_KEYS.map((k) => `--include=${k}`), '-e', '', CONF_DIR], { quiet: true });
     return parseIpv6Conf(r.stdout);
   }
-  const lines: string[] = [];
   let names: string[] = [];
   try {
     names = readdirSync(CONF_DIR).filter((n) => !only || only.has(n));
   } catch {
     return new Map();
   }
-  for (const name of names) {
-    for (const key of IPV6_AUTO_KEYS) {
-      try {
-        lines.push(`${CONF_DIR}/${name}/${key}:${readFileSync(`${CONF_DIR}/${name}/${key}`, 'utf8').trim()}`);
-      } catch {
-        // an interface that went meanwhile, or a key this kernel lacks
-      }
-    }
-  }
+  // in parallel, off the main thread: while the link and address reads run (the same round)
+  const files = names.flatMap((name) => IPV6_AUTO_KEYS.map((key) => `${CONF_DIR}/${name}/${key}`));
+  const lines = await Promise.all(files.map((f) => readFile(f, 'utf8').then(
+    (v) => `${f}:${v.trim()}`,
+    () => '', // an interface that went meanwhile, or a key this kernel lacks
+  )));
   return parseIpv6Conf(lines.join('\n'));
 }
 
