@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { EventTypes, parseEvent, parseSubject, subjects, type HostView } from '@fleetnet/contracts';
 import type { Bus } from './bus.ts';
 import { BUS, CONFIG, LOG, type ControllerOptions } from './config.ts';
-import { isReachable, withLiveness } from './liveness.ts';
+import { isReachable, staleBeats, withLiveness } from './liveness.ts';
 
 /** Last heartbeat per host, from a core subscription; flips of reachability are announced. */
 @Injectable()
@@ -66,6 +66,10 @@ export class HeartbeatService implements OnApplicationShutdown {
       }
     }
     if (flipped.length) this.onFlip(flipped);
+    for (const name of staleBeats(this.beats, (n) => n in views, now, this.opts.unreachableAfterSeconds)) {
+      this.beats.delete(name);
+      this.reachable.delete(name);
+    }
   }
 
   overlay(view: HostView, now = Date.now()): HostView {

@@ -32,3 +32,12 @@ export function withLiveness(view: HostView, lastBeat: string | undefined, nowMs
   }
   return out;
 }
+
+/**
+ * Pure: the heartbeats to forget — of a name no host view has, once older than the liveness limit.
+ * A heartbeat may come before its host's hello is folded, so a young one stays; an old one for no
+ * host would otherwise be kept forever (one entry per name ever heard).
+ */
+export function staleBeats(beats: ReadonlyMap<string, string>, isHost: (name: string) => boolean, nowMs: number, afterSeconds: number): string[] {
+  return [...beats].filter(([name, at]) => !isHost(name) && ageMs(at, nowMs) >= afterSeconds * 1000).map(([name]) => name);
+}

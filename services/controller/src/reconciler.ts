@@ -42,6 +42,7 @@ export class ReconcilerService {
   private running = false;
   private enabled = false;
   private timer?: NodeJS.Timeout;
+  /** the timeouts published and still overdue (a host that reported, or whose timeout was folded, drops out) */
   private readonly timedOutSent = new Set<string>();
   private readonly compiled = new CompileMemo();
   private idle: Promise<void> = Promise.resolve();
@@ -238,6 +239,7 @@ export class ReconcilerService {
   private async checkTimeouts() {
     const s = this.projection.state;
     const now = Date.now();
+    const overdue = new Set<string>();
     for (const view of Object.values(s.views.rollouts)) {
       if (view.counts.inProgress === 0) continue;
       const pol = s.policies[view.policy];
@@ -245,15 +247,18 @@ export class ReconcilerService {
       const settings = rolloutSettings(pol.revisions[pol.revision]!.policy.spec.rollout, view.counts.total);
       for (const o of overdueHosts(view, settings.hostTimeoutSeconds, now)) {
         const id = `timeout-${view.policy}-${view.revision}-${o.host}-${o.version}`;
+        overdue.add(id);
         if (this.timedOutSent.has(id)) continue;
-        this.timedOutSent.add(id);
         const subject = subjects.intentPolicy(view.policy);
         const ev = makeEvent(EventTypes.rolloutHostTimedOut, this.opts.name, subject, {
           policy: view.policy, revision: view.revision, host: o.host, version: o.version, afterSeconds: settings.hostTimeoutSeconds,
         }, { id });
         await this.bus.js.publish(subject, encodeEvent(ev), { msgID: id });
+        this.timedOutSent.add(id); // after the publish: one that failed is tried again at the next check
         this.log.warn({ host: o.host, policy: view.policy, revision: view.revision, version: o.version }, 'rollout host timed out');
       }
     }
+    // what is no longer overdue cannot time out again under the same id: forgotten, so the set stays small
+    for (const id of this.timedOutSent) if (!overdue.has(id)) this.timedOutSent.delete(id);
   }
 }
