@@ -126,6 +126,7 @@ test('the agent unit refuses to start with an empty FLEETNET_HOST (ExecStartPre 
   assert.is(agentRefused?.code, 2, 'the agent exits 2 (bad input), which RestartPreventExitStatus= does not restart');
   assert.match(agentRefused!.stderr, /host name must not be empty/);
   assert.ok(unit.get('RestartPreventExitStatus')?.includes('2'));
+  assert.equal(unit.get('KillMode'), ['process'], 'the supervised DHCP clients, lldpd and wpa_supplicant outlive an agent restart');
 });
 
 test('the agent started from its unit registers with the packaged controller; the packaged CLI lists it', async () => {
