@@ -104,6 +104,8 @@ export function compareKinds(add: AddResult, p: string, d: Interface, a: Interfa
     add(`${p}.macsec.validation`, 'macsec_validation', ms.validation, am?.validation);
     add(`${p}.macsec.send-sci`, 'macsec_send_sci', ms['send-sci'], am?.['send-sci']);
     if (ms.offload !== undefined) add(`${p}.macsec.offload`, 'macsec_offload', ms.offload, am?.offload ?? 'off');
+    // MKA: the CKN the running supplicant reports (none when it is not running); the CAK is never read back, so never compared
+    if (ms['mka-ckn'] !== undefined) add(`${p}.macsec.mka-ckn`, 'macsec_mka_ckn', ms['mka-ckn'].toLowerCase(), am?.['mka-ckn']?.toLowerCase());
   }
   if (d.patch) add(`${p}.patch.peer`, 'ovs_patch_peer', d.patch.peer, a.patch?.peer);
   const autoprobe = d.ethernet?.['sr-iov']?.['drivers-autoprobe'];

@@ -122,6 +122,12 @@ export function stateSemanticErrors(state: NetworkState, at: Seg = []): Validati
         out.push(error([...here, baseSection, 'base-iface'], `base interface "${base}" is marked absent in this document`));
       }
     }
+    const ms = iface.macsec;
+    if (ms && (ms['mka-cak'] === undefined) !== (ms['mka-ckn'] === undefined)) {
+      // MKA needs the key and its name: one alone would configure a MACsec link nobody can key
+      const [given, missing] = ms['mka-cak'] === undefined ? ['mka-ckn', 'mka-cak'] : ['mka-cak', 'mka-ckn'];
+      out.push(error([...here, 'macsec', missing], `is required with ${given} (MKA needs both the CAK and its name, the CKN)`));
+    }
     if (iface.vlan) {
       const key = `${iface.vlan['base-iface']}/${iface.vlan.id}`;
       if (vlanIds.has(key)) {

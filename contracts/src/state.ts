@@ -275,7 +275,7 @@ export const Ipvlan = Type.Object(
 );
 export type Ipvlan = Static<typeof Ipvlan>;
 
-/** MACsec over `base-iface`. MKA keys are taken as nmstate spells them; see the README for what the agent does with them. */
+/** MACsec over `base-iface`. With mka-cak and mka-ckn the agent runs MKA (a wpa_supplicant per link); see the README. */
 export const Macsec = Type.Object(
   {
     'base-iface': IfName,
@@ -284,7 +284,8 @@ export const Macsec = Type.Object(
     validation: literalUnion(['disabled', 'check', 'strict'] as const, 'MACsec validation of received frames'),
     'send-sci': Type.Boolean(),
     offload: Type.Optional(literalUnion(['off', 'phy', 'mac'] as const, 'MACsec offload')),
-    'mka-cak': Type.Optional(Type.String({ pattern: '^([0-9A-Fa-f]{32}|[0-9A-Fa-f]{64})$', description: 'MKA CAK: 32 or 64 hex digits' })),
+    // writeOnly (JSON Schema: sent, never returned): a secret, so errors never echo it and the read never reports it
+    'mka-cak': Type.Optional(Type.String({ pattern: '^([0-9A-Fa-f]{32}|[0-9A-Fa-f]{64})$', description: 'MKA CAK: 32 or 64 hex digits', writeOnly: true })),
     'mka-ckn': Type.Optional(Type.String({ pattern: '^([0-9A-Fa-f]{2}){1,32}$', description: 'MKA CKN: 2..64 hex digits' })),
   },
   { additionalProperties: false },

@@ -34,7 +34,9 @@ test('refusals: each names the field and says why', () => {
     [one({ name: 'ob0', type: 'ovs-bridge', bridge: { port: [{ name: 'e1', 'stp-path-cost': 10 }] } }), ['interfaces[0].bridge.port[0].stp-path-cost', 'stp-path-cost is a linux-bridge port option']],
     [one({ name: 'mv0', type: 'mac-vlan', 'mac-vlan': { 'base-iface': 'e1', mode: 'bridge', promiscuous: false } }), ['interfaces[0].mac-vlan.promiscuous', 'promiscuous: false exists only in passthru mode']],
     [one({ name: 'mv0', type: 'mac-vlan', 'mac-vlan': { 'base-iface': 'e1', mode: 'passthru', promiscuous: true, 'accept-all-mac': false } }), ['interfaces[0].mac-vlan.accept-all-mac', 'promiscuous and accept-all-mac are the same setting and disagree']],
-    [one({ name: 'ms0', type: 'macsec', macsec: { 'base-iface': 'e1', encrypt: true, port: 1, validation: 'strict', 'send-sci': true, 'mka-cak': 'abc' } }), ['interfaces[0].macsec.mka-cak', '"abc" is not valid: MKA CAK: 32 or 64 hex digits']],
+    [one({ name: 'ms0', type: 'macsec', macsec: { 'base-iface': 'e1', encrypt: true, port: 1, validation: 'strict', 'send-sci': true, 'mka-cak': 'abc', 'mka-ckn': '01' } }), ['interfaces[0].macsec.mka-cak', 'is not valid: MKA CAK: 32 or 64 hex digits']],
+    [one({ name: 'ms0', type: 'macsec', macsec: { 'base-iface': 'e1', encrypt: true, port: 1, validation: 'strict', 'send-sci': true, 'mka-cak': '0123456789abcdef0123456789abcdef' } }), ['interfaces[0].macsec.mka-ckn', 'is required with mka-cak (MKA needs both the CAK and its name, the CKN)']],
+    [one({ name: 'ms0', type: 'macsec', macsec: { 'base-iface': 'e1', encrypt: true, port: 1, validation: 'strict', 'send-sci': true, 'mka-ckn': '01' } }), ['interfaces[0].macsec.mka-cak', 'is required with mka-ckn (MKA needs both the CAK and its name, the CKN)']],
     [one({ name: 'e1', type: 'ethernet', description: 'say "hi"' }), ['interfaces[0].description', 'the kernel keeps it as the interface alias: no double quotes, backslashes or line breaks']],
     [one({ name: 'e1', type: 'ethernet', 'copy-mac-from': 'e2' }), ['interfaces[0].copy-mac-from', '"copy-mac-from" is only valid for type bond or linux-bridge or ovs-interface, not ethernet']],
     [one({ name: 'br0', type: 'linux-bridge', bridge: { options: { 'vlan-default-pvid': 5 } } }), ['interfaces[0].bridge.options.vlan-default-pvid', 'not supported by fleetnet: linux-bridge tuning (vlan-default-pvid)']],
@@ -97,6 +99,16 @@ test('compare: trunk ids as merged ranges, macsec port 0 is 1, ovs-db null means
   assert.ok(c.inSync, JSON.stringify(c.results.filter((x) => !x.inSync)));
   assert.ok(c.results.some((x) => x.path === 'ovs-db.external_ids.gone'));
   assert.not.ok(c.results.some((x) => x.path.includes('system-id')), 'keys not named are not compared');
+  assert.not.ok(c.results.some((x) => x.path.includes('mka-cak')), 'the CAK is never read back, so never compared');
+});
+
+test('compare: mka-ckn against what the running supplicant reports (none when it is not running), in any case', () => {
+  const ms = { 'base-iface': 'e1', encrypt: true, port: 1, validation: 'strict', 'send-sci': true } as const;
+  const want: NetworkState = { interfaces: [{ name: 'ms0', type: 'macsec', macsec: { ...ms, 'mka-cak': '0123456789abcdef0123456789abcdef', 'mka-ckn': 'AB01' } }] };
+  const running = compare(want, { interfaces: [{ name: 'ms0', type: 'macsec', macsec: { ...ms, 'mka-ckn': 'ab01' } }] });
+  assert.ok(running.inSync, JSON.stringify(running.results.filter((x) => !x.inSync)));
+  const stopped = compare(want, { interfaces: [{ name: 'ms0', type: 'macsec', macsec: { ...ms } }] });
+  assert.equal(stopped.results.filter((x) => !x.inSync).map((x) => x.path), ['interfaces[ms0].macsec.mka-ckn']);
 });
 
 test.run();
