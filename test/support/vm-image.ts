@@ -63,6 +63,9 @@ function hostTools(): { src: string; dest: string }[] {
     ['kmod', '/usr/bin/kmod'],
     ['ethtool', '/usr/sbin/ethtool'],
     ['ss', '/usr/bin/ss'],
+    // MACsec MKA: the agent's supplicant (and the test's peer), wpa_cli to ask either one
+    ['wpa_supplicant', '/usr/sbin/wpa_supplicant'],
+    ['wpa_cli', '/usr/sbin/wpa_cli'],
   ] as const) {
     const p = which(cmd);
     if (p) tools.push({ src: realpathSync(p), dest });

@@ -81,8 +81,8 @@ const kinds: NetworkState = {
     {
       name: 'msec7', type: 'macsec', state: 'up',
       macsec: {
+        // no MKA keys here: with them the apply waits for a peer to agree (test/vm/macsec.test.ts)
         'base-iface': 'eth1', encrypt: true, port: 0, validation: 'strict', 'send-sci': true,
-        'mka-cak': '0123456789abcdef0123456789abcdef', 'mka-ckn': 'aa55',
       },
     },
     { name: 'mvtap7', type: 'mac-vtap', state: 'up', 'mac-vtap': { 'base-iface': 'eth2', mode: 'bridge' } },
@@ -91,7 +91,7 @@ const kinds: NetworkState = {
   ],
 };
 
-testUnless(test, skip, 'vlan 802.1ad (QinQ), MACsec (port 0 = the default 1, MKA keys taken), mac-vtap (VM only here), mac-vlan and dummy in one document', async () => {
+testUnless(test, skip, 'vlan 802.1ad (QinQ), MACsec (port 0 = the default 1), mac-vtap (VM only here), mac-vlan and dummy in one document', async () => {
   await applied(kinds);
   const vlan = await vm.link('eth1.300');
   assert.equal([vlan.linkinfo.info_kind, vlan.linkinfo.info_data.protocol, vlan.linkinfo.info_data.id, vlan.link], ['vlan', '802.1ad', 300, 'eth1']);

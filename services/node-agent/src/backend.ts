@@ -9,12 +9,13 @@ import type { NetworkState } from '@fleetnet/contracts';
  *   linux-create   Linux links created (veth, bridge, vlan, ...) so OVS can attach them
  *   ovs            one ovs-vsctl transaction: bridges, ports, bonds, tags, internal ports
  *   linux-configure  masters, MTU, MAC, addresses, up/down, routes — also on OVS internal ports
+ *   macsec         MACsec MKA: one wpa_supplicant per macsec link with mka-cak/mka-ckn started (waiting until it secures the link) or stopped
  *   dhcp           DHCPv4 clients started (waiting for the lease) or stopped, once the links are up
  *   lldp           the host's one lldpd (re)started on the interfaces with LLDP on, or stopped
  *   sriov          sysfs writes: VF count, per-VF settings, driver binding
  *   dns            resolv.conf replaced atomically
  */
-export const STAGES = ['linux-remove', 'linux-create', 'ovs', 'linux-configure', 'dhcp', 'lldp', 'sriov', 'dns'] as const;
+export const STAGES = ['linux-remove', 'linux-create', 'ovs', 'linux-configure', 'macsec', 'dhcp', 'lldp', 'sriov', 'dns'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** What the reconciler needs of any operation; each backend adds what it executes. */
@@ -58,6 +59,14 @@ export type Operation =
       timeoutMs?: number;
       /** the resolv.conf a lease's DNS servers go to (auto-dns), saved in the checkpoint like the dns stage's */
       resolvConf?: string;
+    })
+  | (OperationBase & {
+      backend: 'macsec';
+      action: 'start' | 'stop';
+      /** the macsec link */
+      iface: string;
+      /** what the supplicant runs with; the CAK only as a fingerprint (plans are printed, checkpoints stored) */
+      mka?: import('./macsec/settings.ts').MkaSettings;
     })
   | (OperationBase & { backend: 'lldp'; /** every interface lldpd serves after this operation; none: it stops */ interfaces: string[] })
   | (OperationBase & {

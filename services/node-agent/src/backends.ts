@@ -5,6 +5,7 @@ import { createHostBackend } from './host/index.ts';
 import type { Runner } from './exec.ts';
 import { createLinuxBackend } from './linux/index.ts';
 import { createLldpBackend } from './lldp/index.ts';
+import { createMacsecBackend } from './macsec/index.ts';
 import type { Logger } from './log.ts';
 import { createOvsBackend } from './ovs/index.ts';
 import { createSriovBackend } from './sriov/index.ts';
@@ -28,6 +29,8 @@ export interface BackendOptions {
   stateDir?: string;
   /** how long an apply waits for a DHCP lease, whatever the policy's probe timeout; default: that timeout when given, else 30 s */
   dhcpLeaseTimeoutMs?: number;
+  /** how long an apply waits for MACsec MKA to secure a link; default 30 s */
+  mkaTimeoutMs?: number;
 }
 
 /** The real backends, linux first: the others overlay the kernel's view when reading. */
@@ -48,6 +51,8 @@ export function createBackends(opts: BackendOptions): Backend[] {
   backends.push(createDnsBackend({ path: opts.resolvConf ?? '/etc/resolv.conf', log: opts.log }));
   if (dhcp) backends.push(dhcp);
   if (lldp) backends.push(lldp);
+  // MACsec MKA: a wpa_supplicant per macsec link with keys (files under the state dir's macsec/)
+  if (opts.stateDir !== undefined) backends.push(createMacsecBackend({ stateDir: opts.stateDir, run: opts.run, log: opts.log, timeoutMs: opts.mkaTimeoutMs }));
   backends.push(createHostBackend({ run: opts.run, log: opts.log, hostnameFile: opts.hostnameFile ?? '/etc/hostname', drivesNetns: opts.netns !== undefined }));
   return backends;
 }

@@ -6,6 +6,8 @@ const onOff = (b: boolean) => (b ? 'on' : 'off');
 /**
  * A MACsec SecY on `base-iface`. iproute2 refuses `port 0`; nmstate's examples use 0 for "the
  * default", which is port 1. Everything is fixed at creation: a change re-creates the link.
+ * With mka-cak/mka-ckn the link is still created here, under its own name: the MKA supplicant
+ * (macsec/, a later stage) finds it by parent and SCI port and keys it (see macsec/index.ts).
  */
 export const macsec: LinkKind = {
   createLine: (d) => {
