@@ -115,8 +115,10 @@ function packages(sea: string): Pkg[] {
       // udhcpc: the DHCPv4 client the agent supervises for `dhcp: true` (busybox's; see README);
       // isc-dhcp-client: its dhclient is the DHCPv6 client, for `ipv6.dhcp: true`
       depends: [...nodeDepends, 'iproute2', 'iputils-ping', 'udhcpc', 'isc-dhcp-client'],
-      // lldpd: the LLDP daemon the agent runs for `lldp: {enabled: true}` (its own instance, see README)
-      recommends: ['openvswitch-switch', 'lldpd'],
+      // lldpd: the LLDP daemon the agent runs for `lldp: {enabled: true}` (its own instance, see README);
+      // wpasupplicant: MACsec MKA (mka-cak/mka-ckn) only, so recommended: without it such a document
+      // fails at plan time naming the package, everything else works (and it pulls in D-Bus and pcsc)
+      recommends: ['openvswitch-switch', 'lldpd', 'wpasupplicant'],
       conffiles: ['/etc/fleetnet/agent.env'],
       dirs: ['/var/lib/fleetnet', '/var/cache/fleetnet'],
       entries: [

@@ -12,6 +12,7 @@ command -v ping >/dev/null || need+=(iputils-ping)
 command -v udhcpc >/dev/null || need+=(udhcpc)  # the agent's DHCPv4 client (busybox)
 command -v dhclient >/dev/null || need+=(isc-dhcp-client)  # the agent's DHCPv6 client (dhclient -6)
 command -v lldpd >/dev/null || need+=(lldpd)  # the agent's LLDP daemon (lldp: {enabled: true})
+command -v wpa_supplicant >/dev/null || need+=(wpasupplicant)  # the agent's MACsec MKA supplicant (mka-cak/mka-ckn; VM tests copy it into the VM)
 command -v dnsmasq >/dev/null || need+=(dnsmasq-base)  # DHCP server of the DHCP tests (a peer namespace only; no service)
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}"
