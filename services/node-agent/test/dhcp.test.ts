@@ -1,85 +1,25 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { NetworkState } from '@fleetnet/contracts';
-import { createAgent, type Agent } from '../src/index.ts';
 import type { DhcpBackend } from '../src/dhcp/index.ts';
-import { createLogger } from '../src/log.ts';
-import { killPid, onExit } from '../../../test/support/cleanup.ts';
-import { createNetns, vethPair, type Netns } from '../../../test/support/netns.ts';
+import type { Netns } from '../../../test/support/netns.ts';
 import { sleep, waitFor } from '../../../test/support/ports.ts';
 import { testUnless } from '../../../test/support/skip.ts';
+import { dhcpLab, has } from './dhcp-lab.ts';
 
-const has = (prog: string) => spawnSync('sh', ['-c', `command -v ${prog}`]).status === 0;
 const missing = !has('udhcpc') ? 'udhcpc (Debian package udhcpc) is not installed' : !has('dnsmasq') ? 'dnsmasq is not installed' : undefined;
 
-/** A DHCP client namespace `cli` and a server namespace `srv` joined by a veth (cli0 — srv0, 192.0.2.1 on srv0). */
-interface Lab {
-  cli: Netns;
-  srv: Netns;
-  dir: string;
-  resolvConf: string;
-  agent(): Agent;
-  /** dnsmasq on srv0 (no DNS port, no host files), killed by its pid at cleanup */
-  serve(opts?: { router?: boolean; dns?: boolean }): Promise<void>;
-  dhcpPids(): number[];
-  cleanup(): Promise<void>;
-}
-
-function lab(): Lab {
-  const cli = createNetns('dhc');
-  const srv = createNetns('dhs');
-  vethPair(srv, 'srv0', cli, 'cli0');
-  srv.ip('addr', 'add', '192.0.2.1/24', 'dev', 'srv0');
-  srv.ip('link', 'set', 'srv0', 'up');
-  const dir = mkdtempSync(join(tmpdir(), 'fleetnet-dhcp-test-'));
-  const removeDir = onExit(`dir-${dir}`, () => rmSync(dir, { recursive: true, force: true }));
-  const resolvConf = join(dir, 'resolv.conf');
-  writeFileSync(resolvConf, '# test resolver\nnameserver 127.0.0.1\n');
-  const stateDir = join(dir, 'state');
-  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const agents: Agent[] = [];
-  let dnsmasqPid: number | undefined;
-  const self: Lab = {
-    cli, srv, dir, resolvConf,
-    agent() {
-      const a = createAgent({ stateDir, log, netns: cli.name, sysfsRoot: join(dir, 'sys'), resolvConf, ovs: false, dhcpLeaseTimeoutMs: 6000 });
-      agents.push(a);
-      return a;
-    },
-    async serve(o = {}) {
-      const pidFile = join(dir, 'dnsmasq.pid');
-      const args = [
-        'netns', 'exec', srv.name, 'dnsmasq', '--keep-in-foreground', '--no-resolv', '--no-hosts', '--conf-file=/dev/null', '--port=0',
-        '--interface=srv0', '--bind-interfaces', '--user=root', `--dhcp-leasefile=${join(dir, 'dnsmasq.leases')}`, `--pid-file=${pidFile}`,
-        '--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,120', '--dhcp-authoritative',
-        o.router === false ? '--dhcp-option=option:router' : '--dhcp-option=option:router,192.0.2.1',
-        o.dns === false ? '--dhcp-option=option:dns-server' : '--dhcp-option=option:dns-server,192.0.2.53',
-      ];
-      const child = spawn('ip', args, { stdio: 'ignore' });
-      dnsmasqPid = child.pid;
-      onExit(`dnsmasq-${child.pid}`, () => killPid(child.pid));
-      await waitFor(() => existsSync(pidFile), 5000, 'dnsmasq started');
-    },
-    dhcpPids: () =>
-      spawnSync('pgrep', ['-f', `udhcpc -b -i cli0 -s ${stateDir}/`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number),
-    async cleanup() {
-      // the clients go first, by pid, through the agent's own supervisor
-      const a = agents.at(-1);
-      const dhcp = a?.backends.find((b) => b.name === 'dhcp') as DhcpBackend | undefined;
-      for (const iface of dhcp?.supervisor.running().keys() ?? []) await dhcp!.supervisor.stop(iface);
-      for (const pid of self.dhcpPids()) killPid(pid);
-      killPid(dnsmasqPid);
-      cli.remove();
-      srv.remove();
-      removeDir();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return self;
+/** dnsmasq's DHCPv4 arguments: a range on 192.0.2.0/24, the router and DNS server options unless turned off. */
+const v4Server = (o: { router?: boolean; dns?: boolean } = {}) => [
+  '--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,120', '--dhcp-authoritative',
+  o.router === false ? '--dhcp-option=option:router' : '--dhcp-option=option:router,192.0.2.1',
+  o.dns === false ? '--dhcp-option=option:dns-server' : '--dhcp-option=option:dns-server,192.0.2.53',
+];
+/** The v4 lab: its agents wait 6 s for a lease (the test of a lease that never comes stays short). */
+function lab() {
+  const l = dhcpLab('dh');
+  return { ...l, agent: () => l.agent({ dhcpLeaseTimeoutMs: 6000 }), serve: (o?: { router?: boolean; dns?: boolean }) => l.serve(v4Server(o)) };
 }
 
 const dhcpOn = (extra: Record<string, unknown> = {}): NetworkState => ({

@@ -5,7 +5,7 @@ import type { NetworkState } from '@fleetnet/contracts';
 import type { DhcpBackend } from '../src/dhcp/index.ts';
 import { sleep, waitFor } from '../../../test/support/ports.ts';
 import { testUnless } from '../../../test/support/skip.ts';
-import { has, lab6, v6 } from './ipv6-lab.ts';
+import { has, dhcpLab, v6 } from './dhcp-lab.ts';
 
 const missing = !has('dhclient') ? 'dhclient (Debian package isc-dhcp-client) is not installed' : !has('dnsmasq') ? 'dnsmasq is not installed' : undefined;
 
@@ -19,7 +19,7 @@ const noProbes = { probes: { gateway: false } };
 const leased = (a: { local: string; prefixlen: number; dynamic?: boolean }) => a.prefixlen === 128 && /^2001:db8:1::1[0-9a-f]{2}$/.test(a.local);
 
 testUnless(test, missing, 'dhcp6: a DHCPv6 lease is obtained, reported dynamic and in sync, reads stay equal; its DNS servers and search domain go to the agent\'s resolv.conf', async () => {
-  const l = lab6('d6');
+  const l = dhcpLab('d6');
   try {
     await l.serve(STATEFUL);
     const agent = l.agent({ dhcpLeaseTimeoutMs: 15_000 });
@@ -49,7 +49,7 @@ testUnless(test, missing, 'dhcp6: a DHCPv6 lease is obtained, reported dynamic a
 });
 
 testUnless(test, missing, 'dhcp6: turned off, the client is stopped and its address and DNS server removed; so when the interface is removed', async () => {
-  const l = lab6('d6o');
+  const l = dhcpLab('d6o');
   try {
     await l.serve(STATEFUL);
     const agent = l.agent({ dhcpLeaseTimeoutMs: 15_000 });
@@ -80,7 +80,7 @@ testUnless(test, missing, 'dhcp6: turned off, the client is stopped and its addr
 });
 
 testUnless(test, missing, "dhcp6: a lease that never comes fails the apply within the policy's probe timeout, which rolls back (client stopped) and says why", async () => {
-  const l = lab6('d6n');
+  const l = dhcpLab('d6n');
   try {
     // no server on the link; no agent override: the policy's probes.timeoutSeconds is the wait
     const agent = l.agent();
@@ -100,7 +100,7 @@ testUnless(test, missing, "dhcp6: a lease that never comes fails the apply withi
 });
 
 testUnless(test, missing, 'dhcp6: a client that dies is restarted; a restarted agent supervises the running client again, without a second one', async () => {
-  const l = lab6('d6k');
+  const l = dhcpLab('d6k');
   try {
     await l.serve(STATEFUL);
     const first = l.agent({ dhcpLeaseTimeoutMs: 15_000 });
@@ -128,7 +128,7 @@ testUnless(test, missing, 'dhcp6: a client that dies is restarted; a restarted a
 });
 
 testUnless(test, missing, "dhcp6: dhcp and autoconf (nmstate's auto) on a link with router advertisements only: a SLAAC address satisfies the apply, the client keeps asking", async () => {
-  const l = lab6('d6a');
+  const l = dhcpLab('d6a');
   try {
     await l.serve(['--dhcp-range=2001:db8:2::,ra-only,64,120', '--enable-ra']);
     const agent = l.agent({ dhcpLeaseTimeoutMs: 15_000 });

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { NetworkState } from '@fleetnet/contracts';
 import { sleep, waitFor } from '../../../test/support/ports.ts';
 import { testUnless } from '../../../test/support/skip.ts';
-import { defaultRoutes6, has, lab6, v6, type Lab6 } from './ipv6-lab.ts';
+import { defaultRoutes6, has, dhcpLab, v6, type DhcpLab } from './dhcp-lab.ts';
 
 const missing = !has('dnsmasq') ? 'dnsmasq is not installed (it sends the router advertisements)' : undefined;
 
@@ -14,11 +14,11 @@ const slaac = (extra: Record<string, unknown> = {}): NetworkState => ({
   interfaces: [{ name: 'cli0', type: 'veth', state: 'up', ipv6: { enabled: true, autoconf: true, ...extra } }],
 });
 const noProbes = { probes: { gateway: false } };
-const sysctl = (l: Lab6, key: string) => l.cli.exec('sysctl', ['-n', `net.ipv6.conf.cli0.${key}`]).trim();
-const slaacAddr = (l: Lab6) => v6(l.cli, 'cli0').find((a) => a.local.startsWith('2001:db8:2:') && a.prefixlen === 64 && !a.tentative);
+const sysctl = (l: DhcpLab, key: string) => l.cli.exec('sysctl', ['-n', `net.ipv6.conf.cli0.${key}`]).trim();
+const slaacAddr = (l: DhcpLab) => v6(l.cli, 'cli0').find((a) => a.local.startsWith('2001:db8:2:') && a.prefixlen === 64 && !a.tentative);
 
 testUnless(test, missing, 'slaac: autoconf gives a SLAAC address in the advertised /64, reported dynamic, and the default route via the router; in sync, and two reads a second apart are equal', async () => {
-  const l = lab6('sl');
+  const l = dhcpLab('sl');
   try {
     await l.serve(RA_ONLY);
     const agent = l.agent();
@@ -52,7 +52,7 @@ testUnless(test, missing, 'slaac: autoconf gives a SLAAC address in the advertis
 });
 
 testUnless(test, missing, 'slaac: auto-gateway false gives the address but no default route; autoconf false turns the sysctls off and removes what SLAAC made', async () => {
-  const l = lab6('slg');
+  const l = dhcpLab('slg');
   try {
     await l.serve(RA_ONLY);
     const agent = l.agent();
@@ -86,7 +86,7 @@ testUnless(test, missing, 'slaac: auto-gateway false gives the address but no de
 });
 
 testUnless(test, missing, 'slaac: auto-route-table-id and auto-route-metric with autoconf are refused at plan time, naming the field', async () => {
-  const l = lab6('slr');
+  const l = dhcpLab('slr');
   try {
     const agent = l.agent();
     const p = await agent.plan(slaac({ 'auto-route-table-id': 200, 'auto-route-metric': 50 }));

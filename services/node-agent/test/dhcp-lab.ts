@@ -12,10 +12,11 @@ import { waitFor } from '../../../test/support/ports.ts';
 export const has = (prog: string) => spawnSync('sh', ['-c', `command -v ${prog}`]).status === 0;
 
 /**
- * An IPv6 client namespace `cli` and a server namespace `srv` joined by a veth (cli0 — srv0), the
- * server's addresses 2001:db8:1::1/64 and 2001:db8:2::1/64 on srv0 (no DAD there, so dnsmasq can bind at once).
+ * A DHCP client namespace `cli` and a server namespace `srv` joined by a veth (cli0 — srv0), the
+ * server's addresses 192.0.2.1/24, 2001:db8:1::1/64 and 2001:db8:2::1/64 on srv0 (no DAD there, so
+ * dnsmasq can bind at once). The tests of DHCPv4, DHCPv6 and SLAAC share it.
  */
-export interface Lab6 {
+export interface DhcpLab {
   cli: Netns;
   srv: Netns;
   dir: string;
@@ -24,16 +25,19 @@ export interface Lab6 {
   agent(o?: Partial<AgentOptions>): Agent;
   /** dnsmasq on srv0 with these dhcp-range/option arguments (no DNS port, no host files), killed by its pid at cleanup */
   serve(args: string[]): Promise<void>;
+  /** the udhcpc processes of this lab's state directory */
+  dhcpPids(): number[];
   /** the dhclient -6 processes of this lab's state directory */
   dhcp6Pids(): number[];
   cleanup(): Promise<void>;
 }
 
-export function lab6(tag: string): Lab6 {
+export function dhcpLab(tag: string): DhcpLab {
   const cli = createNetns(`${tag}c`);
   const srv = createNetns(`${tag}s`);
   vethPair(srv, 'srv0', cli, 'cli0');
   srv.exec('sysctl', ['-q', '-w', 'net.ipv6.conf.srv0.accept_dad=0']);
+  srv.ip('addr', 'add', '192.0.2.1/24', 'dev', 'srv0');
   srv.ip('addr', 'add', '2001:db8:1::1/64', 'dev', 'srv0');
   srv.ip('addr', 'add', '2001:db8:2::1/64', 'dev', 'srv0');
   srv.ip('link', 'set', 'srv0', 'up');
@@ -45,7 +49,7 @@ export function lab6(tag: string): Lab6 {
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const agents: Agent[] = [];
   const servers: number[] = [];
-  const self: Lab6 = {
+  const self: DhcpLab = {
     cli, srv, dir, stateDir, resolvConf,
     agent(o = {}) {
       const a = createAgent({ stateDir, log, netns: cli.name, sysfsRoot: join(dir, 'sys'), resolvConf, ovs: false, ...o });
@@ -62,14 +66,17 @@ export function lab6(tag: string): Lab6 {
       onExit(`dnsmasq-${child.pid}`, () => killPid(child.pid));
       await waitFor(() => existsSync(pidFile), 5000, 'dnsmasq started');
     },
+    dhcpPids: () =>
+      spawnSync('pgrep', ['-f', `udhcpc -b -i cli0 -s ${stateDir}/`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number),
     dhcp6Pids: () =>
       spawnSync('pgrep', ['-f', `dhclient -6 .* -pf ${stateDir}/dhcp6/cli0.pid`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number),
     async cleanup() {
       // the clients go first, by pid, through the agent's own supervisor
       const a = agents.at(-1);
       const dhcp = a?.backends.find((b) => b.name === 'dhcp') as DhcpBackend | undefined;
+      for (const iface of dhcp?.supervisor.running().keys() ?? []) await dhcp!.supervisor.stop(iface);
       for (const iface of dhcp?.supervisor6.running().keys() ?? []) await dhcp!.supervisor6.stop(iface);
-      for (const pid of self.dhcp6Pids()) killPid(pid);
+      for (const pid of [...self.dhcpPids(), ...self.dhcp6Pids()]) killPid(pid);
       for (const pid of servers) killPid(pid);
       cli.remove();
       srv.remove();
