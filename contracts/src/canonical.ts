@@ -17,6 +17,11 @@ export function canonicalInterface(i: Interface): Interface {
       out[k] = { ...rest, promiscuous: rest.promiscuous ?? accept };
     }
   }
+  // newer nmstate's `parent` is the macsec's base-iface
+  if (out.macsec?.parent !== undefined) {
+    const { parent, ...rest } = out.macsec;
+    out.macsec = { ...rest, 'base-iface': rest['base-iface'] ?? parent };
+  }
   const la = out['link-aggregation'];
   if (la?.ports) {
     const { ports, ...rest } = la;

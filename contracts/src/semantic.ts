@@ -115,7 +115,7 @@ export function stateSemanticErrors(state: NetworkState, at: Seg = []): Validati
     out.push(...kindErrors(iface, here));
     out.push(...identityErrors(iface, here));
     const baseSection = (['vlan', 'macvlan', 'mac-vlan', 'mac-vtap', 'macsec'] as const).find((k) => iface[k] !== undefined);
-    const base = baseSection && iface[baseSection]!['base-iface'];
+    const base = baseSection && (iface[baseSection]!['base-iface'] ?? iface.macsec?.parent);
     if (baseSection && base !== undefined) {
       if (base === iface.name) out.push(error([...here, baseSection, 'base-iface'], 'an interface cannot be its own base'));
       else if (absent.has(base)) {
@@ -123,6 +123,10 @@ export function stateSemanticErrors(state: NetworkState, at: Seg = []): Validati
       }
     }
     const ms = iface.macsec;
+    if (ms && ms['base-iface'] === undefined && ms.parent === undefined) out.push(error([...here, 'macsec', 'base-iface'], 'is required (or parent, its newer nmstate name)'));
+    if (ms?.parent !== undefined && ms['base-iface'] !== undefined && ms.parent !== ms['base-iface']) {
+      out.push(error([...here, 'macsec', 'parent'], 'parent and base-iface are the same setting and disagree'));
+    }
     if (ms && (ms['mka-cak'] === undefined) !== (ms['mka-ckn'] === undefined)) {
       // MKA needs the key and its name: one alone would configure a MACsec link nobody can key
       const [given, missing] = ms['mka-cak'] === undefined ? ['mka-ckn', 'mka-cak'] : ['mka-cak', 'mka-ckn'];

@@ -275,10 +275,14 @@ export const Ipvlan = Type.Object(
 );
 export type Ipvlan = Static<typeof Ipvlan>;
 
-/** MACsec over `base-iface`. With mka-cak and mka-ckn the agent runs MKA (a wpa_supplicant per link); see the README. */
+/**
+ * MACsec over `base-iface` (newer nmstate writes `parent`: either is taken, the agent plans with
+ * base-iface). With mka-cak and mka-ckn the agent runs MKA (a wpa_supplicant per link); see the README.
+ */
 export const Macsec = Type.Object(
   {
-    'base-iface': IfName,
+    'base-iface': Type.Optional(IfName),
+    parent: Type.Optional(Type.String({ pattern: IFNAME_PATTERN, description: "nmstate's newer name of base-iface" })),
     encrypt: Type.Boolean(),
     port: Type.Integer({ minimum: 0, maximum: 65535, description: 'SCI port; 0 = the kernel default (1)' }),
     validation: literalUnion(['disabled', 'check', 'strict'] as const, 'MACsec validation of received frames'),

@@ -37,6 +37,8 @@ test('refusals: each names the field and says why', () => {
     [one({ name: 'ms0', type: 'macsec', macsec: { 'base-iface': 'e1', encrypt: true, port: 1, validation: 'strict', 'send-sci': true, 'mka-cak': 'abc', 'mka-ckn': '01' } }), ['interfaces[0].macsec.mka-cak', 'is not valid: MKA CAK: 32 or 64 hex digits']],
     [one({ name: 'ms0', type: 'macsec', macsec: { 'base-iface': 'e1', encrypt: true, port: 1, validation: 'strict', 'send-sci': true, 'mka-cak': '0123456789abcdef0123456789abcdef' } }), ['interfaces[0].macsec.mka-ckn', 'is required with mka-cak (MKA needs both the CAK and its name, the CKN)']],
     [one({ name: 'ms0', type: 'macsec', macsec: { 'base-iface': 'e1', encrypt: true, port: 1, validation: 'strict', 'send-sci': true, 'mka-ckn': '01' } }), ['interfaces[0].macsec.mka-cak', 'is required with mka-ckn (MKA needs both the CAK and its name, the CKN)']],
+    [one({ name: 'ms0', type: 'macsec', macsec: { encrypt: true, port: 1, validation: 'strict', 'send-sci': true } }), ['interfaces[0].macsec.base-iface', 'is required (or parent, its newer nmstate name)']],
+    [one({ name: 'ms0', type: 'macsec', macsec: { 'base-iface': 'e1', parent: 'e2', encrypt: true, port: 1, validation: 'strict', 'send-sci': true } }), ['interfaces[0].macsec.parent', 'parent and base-iface are the same setting and disagree']],
     [one({ name: 'e1', type: 'ethernet', description: 'say "hi"' }), ['interfaces[0].description', 'the kernel keeps it as the interface alias: no double quotes, backslashes or line breaks']],
     [one({ name: 'e1', type: 'ethernet', 'copy-mac-from': 'e2' }), ['interfaces[0].copy-mac-from', '"copy-mac-from" is only valid for type bond or linux-bridge or ovs-interface, not ethernet']],
     [one({ name: 'br0', type: 'linux-bridge', bridge: { options: { 'vlan-default-pvid': 5 } } }), ['interfaces[0].bridge.options.vlan-default-pvid', 'not supported by fleetnet: linux-bridge tuning (vlan-default-pvid)']],
@@ -57,6 +59,17 @@ test('accepted: absent of any nmstate type, an existing veth without its block, 
   assert.equal(errors(one({ name: 'veth1', type: 'veth', mtu: 1400 })), []);
   assert.equal(errors(one({ name: 'eth1.5', type: 'vlan', state: 'down' })), []);
   assert.equal(errors(one({ name: 'mv0', type: 'macvlan', macvlan: { 'base-iface': 'e1', mode: 'bridge' } })), [], 'the deprecated spelling');
+  assert.equal(errors(one({ name: 'ms0', type: 'macsec', macsec: { parent: 'e1', encrypt: true, port: 0, validation: 'strict', 'send-sci': true } })), [], "newer nmstate's parent");
+});
+
+test("one spelling: newer nmstate's macsec parent is base-iface (planned and compared as such)", () => {
+  const ms = { encrypt: true, port: 0, validation: 'strict', 'send-sci': true } as const;
+  const [m] = canonicalState({ interfaces: [{ name: 'ms0', type: 'macsec', macsec: { ...ms, parent: 'e1' } }] }).interfaces!;
+  assert.equal(m!.macsec, { ...ms, 'base-iface': 'e1' });
+  const c = compare({ interfaces: [{ name: 'ms0', type: 'macsec', macsec: { ...ms, parent: 'e1' } }] }, { interfaces: [{ name: 'ms0', type: 'macsec', macsec: { ...ms, port: 1, 'base-iface': 'e1' } }] });
+  assert.ok(c.inSync, JSON.stringify(c.results.filter((x) => !x.inSync)));
+  const other = compare({ interfaces: [{ name: 'ms0', type: 'macsec', macsec: { ...ms, parent: 'e2' } }] }, { interfaces: [{ name: 'ms0', type: 'macsec', macsec: { ...ms, port: 1, 'base-iface': 'e1' } }] });
+  assert.equal(other.results.filter((x) => !x.inSync).map((x) => x.path), ['interfaces[ms0].macsec.base-iface']);
 });
 
 test('one spelling: ports, macvlan, stp: true, group-fwd-mask, accept-all-mac, implied VLAN filtering, down = absent for virtual types', () => {

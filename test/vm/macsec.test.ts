@@ -24,7 +24,8 @@ const PEER = { conf: '/root/peer-wpa.conf', pid: '/run/peer-wpa.pid', ctrl: '/ru
 const macsec = (state: Interface['state'] = 'up'): Interface => ({
   name: 'ms1', type: 'macsec', state,
   ...(state === 'absent' ? {} : {
-    macsec: { 'base-iface': 'eth1', encrypt: true, port: 0, validation: 'strict', 'send-sci': true, 'mka-cak': CAK, 'mka-ckn': CKN },
+    // newer nmstate's spelling of base-iface (test/vm/nmstate-kinds.test.ts makes one with base-iface)
+    macsec: { parent: 'eth1', encrypt: true, port: 0, validation: 'strict', 'send-sci': true, 'mka-cak': CAK, 'mka-ckn': CKN },
     ipv4: { enabled: true, dhcp: false, address: [{ ip: '10.77.0.1', 'prefix-length': 24 }] },
   }),
 });

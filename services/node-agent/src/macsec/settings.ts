@@ -24,7 +24,8 @@ export const cakFingerprint = (cak: string) => createHash('sha256').update(cak.t
 /** Pure: the supplicant a desired macsec interface asks for; undefined without MKA keys. */
 export function mkaOf(d: Interface): MkaSettings | undefined {
   const m = d.macsec;
-  if (!m?.['mka-cak'] || !m['mka-ckn']) return undefined;
+  // the document is canonical here: nmstate's `parent` is base-iface by then
+  if (!m?.['mka-cak'] || !m['mka-ckn'] || !m['base-iface']) return undefined;
   return {
     base: m['base-iface'],
     // nmstate's port 0 is the kernel's default port 1 (the link is created with it)

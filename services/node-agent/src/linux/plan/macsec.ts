@@ -14,7 +14,8 @@ export const macsec: LinkKind = {
     const m = d.macsec!;
     return `link add link ${m['base-iface']} ${d.name} type macsec port ${m.port || 1} encrypt ${onOff(m.encrypt)} send_sci ${onOff(m['send-sci'])} validate ${m.validation}${m.offload ? ` offload ${m.offload}` : ''}`;
   },
-  lowers: (i) => (i.macsec ? [{ name: i.macsec['base-iface'], field: 'macsec.base-iface' }] : []),
+  // planned documents are canonical (contracts/canonical.ts): nmstate's `parent` is base-iface by then
+  lowers: (i) => (i.macsec?.['base-iface'] ? [{ name: i.macsec['base-iface'], field: 'macsec.base-iface' }] : []),
   needsRecreate: (d: Interface, a: Interface) => {
     const m = d.macsec;
     const h = a.macsec;
