@@ -5,15 +5,8 @@ import type { Logger } from '../log.ts';
 import type { ClientKind } from './client-kind.ts';
 import { parseLease, type Lease } from './lease.ts';
 import type { DhcpSettings } from './settings.ts';
-import { pidAlive as alive, sleep } from '../pid.ts';
+import { cmdline, pidAlive as alive, readPidFile, sleep, terminate } from '../pid.ts';
 
-const cmdline = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return [];
-  }
-};
 
 interface Client {
   settings: DhcpSettings;
@@ -54,14 +47,7 @@ function isOurs(s: Supervision, pid: number, iface: string): boolean {
   return argv.some((a) => a.endsWith(s.kind.program)) && argv.includes(clientFile(s, iface, 'sh'));
 }
 
-function pidFromFile(s: Supervision, iface: string): number | undefined {
-  try {
-    const n = Number(readFileSync(clientFile(s, iface, 'pid'), 'utf8').trim());
-    return n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const pidFromFile = (s: Supervision, iface: string) => readPidFile(clientFile(s, iface, 'pid'));
 
 function readLease(s: Supervision, iface: string): Lease | undefined {
   try {
@@ -178,9 +164,7 @@ async function stopClient(s: Supervision, iface: string): Promise<void> {
   if (c?.timer) clearTimeout(c.timer), clearInterval(c.timer);
   const pid = c?.pid ?? pidFromFile(s, iface);
   if (pid && alive(pid) && isOurs(s, pid, iface)) {
-    process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 30 && alive(pid); i++) await sleep(100);
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await terminate(pid, 3000);
     s.log.info({ iface, pid }, `${s.kind.name} client stopped`);
   }
   const lease = readLease(s, iface);

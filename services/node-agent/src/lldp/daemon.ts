@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import { dirname, join } from 'node:path';
 import type { Runner } from '../exec.ts';
 import type { Logger } from '../log.ts';
-import { pidAlive as alive, sleep } from '../pid.ts';
+import { pidAlive as alive, readPidFile as readPid, sleep, terminate } from '../pid.ts';
 
 // lldpd rewrites its argv (setproctitle: "lldpd: monitor."), so its pid file and name are what identify it
 const isLldpd = (pid: number) => {
@@ -20,21 +20,6 @@ const parentOf = (pid: string) => {
   }
 };
 
-const readPid = (path: string) => {
-  try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-};
-/** SIGTERM, then SIGKILL after 5 s; resolves once the pid is gone (or 1 s after the SIGKILL) */
-async function terminate(pid: number): Promise<void> {
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 20 && alive(pid); i++) await sleep(50);
-}
 
 /**
  * lldpcli is set-user-id _lldpd (its groups stay root's), so the control socket's directories must

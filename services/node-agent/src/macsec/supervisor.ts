@@ -2,25 +2,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, wr
 import { join } from 'node:path';
 import type { Runner } from '../exec.ts';
 import type { Logger } from '../log.ts';
-import { pidAlive as alive, sleep } from '../pid.ts';
+import { cmdline, pidAlive as alive, readPidFile as readPid, sleep, terminate } from '../pid.ts';
 import { parseStatus, renderConfig, staleSecureChannels } from './config.ts';
 import type { MkaSettings } from './settings.ts';
 
-const cmdline = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return [];
-  }
-};
-const readPid = (path: string) => {
-  try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-};
 
 interface Supplicant {
   settings: MkaSettings;
@@ -114,9 +99,7 @@ export function createMkaSupervisor(opts: { dir: string; run: Runner; log: Logge
     if (s) clear(s);
     const pid = s?.pid ?? readPid(file(iface, 'pid'));
     if (pid && alive(pid) && isOurs(pid, iface)) {
-      process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      await terminate(pid);
       log.info({ iface, pid }, 'wpa_supplicant (MKA) stopped');
     }
     forget(iface);
