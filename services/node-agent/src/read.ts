@@ -55,10 +55,11 @@ export interface ReadResult {
 }
 
 /**
- * What a read is for. An apply reads (before the change, and to verify it) only to plan and compare
- * the state it is given, so a backend may leave out what that state cannot touch (the route rules of
- * a document without `route-rules`: two processes less, twice per apply). Without a scope a read is
- * whole: reports, drift, `show`, rollbacks.
+ * What a read is for. An apply's verify read only compares the state it applied, so a backend may
+ * leave out what that state cannot touch (the route rules of a document without `route-rules`: two
+ * processes; the IPv6 sysctls of interfaces it does not name). Without a scope a read is whole:
+ * the read before an apply (the checkpoint a rollback restores and compares whole), reports, drift,
+ * `show`, rollbacks.
  */
 export interface ReadScope {
   for: NetworkState;

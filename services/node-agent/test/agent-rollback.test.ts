@@ -21,6 +21,9 @@ test('a plan whose third operation fails leaves the namespace exactly as before'
     ns.ip('route', 'add', '10.60.0.0/16', 'via', '10.6.0.254', 'dev', 'old0');
     ns.ip('link', 'add', 'keep0', 'type', 'veth', 'peer', 'name', 'keep0p');
     ns.ip('addr', 'add', '10.7.0.1/24', 'dev', 'keep0');
+    // a policy routing rule the document does not name: the rollback must leave it alone
+    ns.ip('rule', 'add', 'from', '10.6.0.0/24', 'table', '100', 'priority', '1000');
+    const rule1000 = () => (ns.ipJson('rule', 'show') as { priority: number }[]).some((r) => r.priority === 1000);
 
     const desired: NetworkState = {
       interfaces: [
@@ -49,6 +52,7 @@ test('a plan whose third operation fails leaves the namespace exactly as before'
     // A restored IPv6 address gets its local route once duplicate address detection is done.
     await waitFor(() => snapshot(ns) === kernelBefore, 10_000, 'kernel state as before').catch(() => undefined);
     assert.is(snapshot(ns), kernelBefore, 'the kernel state is as before');
+    assert.ok(rule1000(), 'the rule the document does not name is still there');
     assert.is(await agentView(t), agentBefore, 'the agent reads the same state as before');
     assert.not.ok(existsSync(join(t.stateDir, 'checkpoint.json')), 'checkpoint dropped');
   } finally {

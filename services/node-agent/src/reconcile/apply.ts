@@ -126,9 +126,9 @@ export async function apply(host: Host, desired: NetworkState, opts: ApplyOption
   const checked = validateAndResolve(desired, host.readNics);
   if (!checked.ok) return refused(refusal(checked));
   desired = checked.desired;
-  // before and verify read what this desired state can touch (read.ts); failures and rollbacks read all
-  const scope: ReadScope = { for: desired };
-  const before = await clock.time('readMs', () => host.read(scope));
+  // The read before is whole: it is the checkpoint a rollback restores, and a rollback compares all
+  // of it with a whole read of the host (a scoped one would make every rule it left out look new).
+  const before = await clock.time('readMs', () => host.read());
   // identifier: mac-address names a NIC by MAC: the links just read say which kernel name that is
   const identified = resolveMacIdentifiers(desired, macCandidates(before.state), { strict: true });
   if (identified.errors.length) return refused(cannotApply(identified.errors));
@@ -152,6 +152,8 @@ export async function apply(host: Host, desired: NetworkState, opts: ApplyOption
 
   const ran = await clock.time('applyMs', () => executeStep(host, plan.operations, log));
   if (ran.error) return undo(ran.error, ran.executed);
+  // the verify only compares what the desired state names: it reads only what that can touch (read.ts)
+  const scope: ReadScope = { for: plan.desired };
   const verified = await clock.time('verifyMs', () => verify(() => host.read(scope), plan.desired));
   if (!verified.comparison.inSync) return undo({ message: notInSync(verified.comparison) }, ran.executed);
   const after = await clock.time('probeMs', () => probeAfter(probes));
