@@ -1,4 +1,4 @@
-/** An apply's read leaves out what its desired state cannot touch (read.ts, ReadScope): route rules, other interfaces' IPv6 sysctls. */
+/** An apply's verify read leaves out what its desired state cannot touch (read.ts, ReadScope): route rules, other interfaces' IPv6 sysctls. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ test('a whole read (reports, drift, show) reads the rules of both families', asy
   assert.ok(Array.isArray(state['route-rules']?.config), 'the rules (the kernel\'s defaults left out) are in the state');
 });
 
-test('an apply of a state without route-rules does not read them: two processes less, the hostname still read', async () => {
+test('the verify read of a state without route-rules leaves them out: two processes less, the hostname still read', async () => {
   const { run, argvs } = recording();
   const state = await createHostBackend({ run, log: silentLogger(), hostnameFile }).read({ for: { interfaces: [] } });
   assert.is(ruleReads(argvs), 0);
@@ -40,7 +40,7 @@ test('an apply of a state without route-rules does not read them: two processes 
   assert.is(state.hostname?.config, 'h1');
 });
 
-test('an apply of a state that names route-rules (even an empty list) reads them', async () => {
+test('the verify read of a state that names route-rules (even an empty list) reads them', async () => {
   const { run, argvs } = recording();
   const state = await createHostBackend({ run, log: silentLogger(), hostnameFile }).read({ for: { 'route-rules': { config: [] } } });
   assert.is(ruleReads(argvs), 2);
