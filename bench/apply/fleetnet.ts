@@ -1,11 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAgent, silentLogger, type Agent } from '@fleetnet/node-agent';
 import type { Method, RunContext } from './method.ts';
 import { tail, timeProcess } from './proc.ts';
 import { desiredState } from './scenario.ts';
 
-import { buildAll, distDir } from '../../scripts/build.ts';
+import { buildAll, distDir, root } from '../../scripts/build.ts';
 
 /** The built agent, as the packages ship it (bundled by scripts/build.ts before the first timed run). */
 export const AGENT_BIN = join(distDir, 'fleetnet-agent.cjs');
@@ -71,6 +71,33 @@ export const fleetnetCli: Method = {
     const r = await timeProcess(argv, { timeoutMs: 120_000 });
     if (r.code !== 0) {
       throw new Error(`fleetnet-agent apply exited ${r.code ?? r.signal ?? r.spawnError}:\n${tail(r.stdout + '\n' + r.stderr, 15)}`);
+    }
+    return { ms: r.ms };
+  },
+};
+
+/** The single executable of the packages (`pnpm package`), started under the name the agent package installs. */
+const SEA = join(distDir, 'sea', 'fleetnet');
+/** Its code cache: the bench's own folder, never the machine's /var/cache/fleetnet (the bench runs as root). */
+const SEA_CODE_CACHE = join(root, 'bench', '.cache', 'code-cache');
+
+/** `/usr/bin/fleetnet-agent apply` as the packages install it, for information: only when `pnpm package` made one. */
+export const fleetnetPackaged: Method = {
+  id: 'fleetnet-packaged',
+  label: 'packaged fleetnet-agent apply',
+  timed: 'ip netns exec NS dist/sea/fleetnet (as fleetnet-agent) apply -f state.yaml: the single executable the packages install',
+  prepare: async () => (existsSync(SEA) ? undefined : 'dist/sea/fleetnet is missing: run pnpm package first'),
+  async run(ctx: RunContext) {
+    const d = agentDirs(ctx.dir, 'sea');
+    const file = join(ctx.dir, 'state.yaml');
+    writeFileSync(file, JSON.stringify(desiredState(ctx.scenario), null, 2) + '\n');
+    // the multi-call program runs the binary it was started as
+    const bin = join(ctx.dir, 'fleetnet-agent');
+    symlinkSync(SEA, bin);
+    const argv = ['ip', 'netns', 'exec', ctx.ns, bin, '--state-dir', d.stateDir, '--sysfs-root', d.sysfsRoot, '--resolv-conf', d.resolvConf, 'apply', '-f', file];
+    const r = await timeProcess(argv, { timeoutMs: 120_000, env: { ...process.env, FLEETNET_CODE_CACHE_DIR: SEA_CODE_CACHE } });
+    if (r.code !== 0) {
+      throw new Error(`packaged fleetnet-agent apply exited ${r.code ?? r.signal ?? r.spawnError}:\n${tail(r.stdout + '\n' + r.stderr, 15)}`);
     }
     return { ms: r.ms };
   },

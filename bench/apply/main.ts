@@ -15,7 +15,7 @@ import { onExit } from '../../test/support/cleanup.ts';
 import { createNetns } from '../../test/support/netns.ts';
 import { measureDrift, type DriftResult } from './drift.ts';
 import { checkEndState, type EndState } from './endstate.ts';
-import { fleetnetCli, fleetnetLibrary } from './fleetnet.ts';
+import { fleetnetCli, fleetnetLibrary, fleetnetPackaged } from './fleetnet.ts';
 import { checkGoals, GOALS, type Row } from './goals.ts';
 import { ifupdown2, ifupdown2Version } from './ifupdown2.ts';
 import type { Method, RunOutcome } from './method.ts';
@@ -45,7 +45,8 @@ Options:
   --sizes LIST       values of K, comma separated (default 1,10,50; at most ${MAX_K})
   --runs N           measured runs per method and K (default 10; smoke: 2)
   --warmup N         unmeasured runs first, per method and K (default 1; smoke: 0)
-  --methods LIST     only these: fleetnet,fleetnet-cli,naive,naive-netns-exec,ifupdown2 (default all)
+  --methods LIST     only these: fleetnet,fleetnet-cli,fleetnet-packaged,naive,naive-netns-exec,ifupdown2 (default all;
+                     fleetnet-packaged is skipped without dist/sea/fleetnet from pnpm package)
   --drift-changes N  MTU changes for the drift latency (default 20; smoke: 5; 0 = skip)
   --smoke            K=1, 2 runs, 5 drift changes: a quick check that everything works (CI).
                      A missed goal is printed but never fails a smoke run.
@@ -111,7 +112,7 @@ const sizes = (args.sizes ?? (smoke ? '1' : '1,10,50')).split(',').map((x) => {
 const runs = int('runs', args.runs, smoke ? 2 : 10, 1);
 const warmup = int('warmup', args.warmup, smoke ? 0 : 1, 0);
 const driftChanges = int('drift-changes', args['drift-changes'], smoke ? 5 : 20, 0);
-const ALL: Method[] = [fleetnetLibrary, fleetnetCli, naive, naiveNetnsExec, ifupdown2];
+const ALL: Method[] = [fleetnetLibrary, fleetnetCli, fleetnetPackaged, naive, naiveNetnsExec, ifupdown2];
 const wanted = args.methods ? args.methods.split(',').map((s) => s.trim()) : ALL.map((m) => m.id);
 for (const w of wanted) if (!ALL.some((m) => m.id === w)) usage(`--methods: unknown method "${w}" (known: ${ALL.map((m) => m.id).join(', ')})`);
 if (!wanted.includes('fleetnet')) usage('--methods must include fleetnet (the other rows are compared with it)');
