@@ -105,7 +105,9 @@ async function main() {
     const times = new Map<string, number[]>(specs.map((s) => [s.id, []]));
     for (let i = -1; i < runs; i++) {
       for (const s of specs) {
-        const r = await timeProcess(s.argv, { cwd: root, timeoutMs: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+        // the packaged program keeps its code cache in the bench's folder, never the machine's /var/cache/fleetnet
+        const env = { ...process.env, NO_COLOR: '1', FLEETNET_CODE_CACHE_DIR: join(root, 'bench/.cache/code-cache') };
+        const r = await timeProcess(s.argv, { cwd: root, timeoutMs: 60_000, env });
         if (r.code !== 0 || !s.expect.test(r.stdout)) {
           throw new Error(`${s.label} exited ${r.code ?? r.signal ?? r.spawnError} without ${s.expect}:\n${tail(r.stdout + '\n' + r.stderr, 15)}`);
         }
