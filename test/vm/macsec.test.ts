@@ -108,6 +108,25 @@ testUnless(test, skip, 'MKA: a second apply adopts the running supplicant (nothi
   assert.ok(await ping(), 'ping across MACsec again');
 });
 
+testUnless(test, skip, 'MKA: keys removed from the document stop the supplicant and clear its SAs, the link stays; keys back, it agrees again', async () => {
+  const pid = (await supplicantPid())!;
+  const noKeys = doc();
+  const ms1 = noKeys.interfaces![1]!;
+  const { 'mka-cak': _cak, 'mka-ckn': _ckn, ...withoutKeys } = ms1.macsec!;
+  ms1.macsec = withoutKeys;
+  const r = await vm.apply(noKeys);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, 'stop MKA (wpa_supplicant) of ms1 (no MKA keys)');
+  assert.not.ok(await alive(pid), 'the supplicant stopped');
+  assert.ok(await vm.link('ms1'), 'the link stays');
+  const shown = (await vm.exec('ip macsec show ms1')).stdout;
+  assert.is(await rxSas(), 0, `no RX SA left:\n${shown}`);
+  assert.not.match(shown, /TXSC: [0-9a-f]+ on SA \d\n\s+\d: PN/, `no TX SA left:\n${shown}`);
+  const back = await vm.apply(doc());
+  assert.is(back.code, 0, back.stdout + back.stderr);
+  assert.ok(await ping(), 'ping across MACsec with the keys back');
+});
+
 testUnless(test, skip, 'MKA: state absent stops the supplicant and removes the link and the files', async () => {
   const pid = (await supplicantPid())!;
   const r = await vm.apply(doc('absent'));

@@ -70,11 +70,16 @@ export function createMkaSupervisor(opts: { dir: string; run: Runner; log: Logge
     s.timer.unref();
   };
 
+  /** The SAs and receive channels a supplicant left on the link (none when the link is gone). */
+  const clearChannels = async (iface: string) => {
+    const shown = await run('ip', ['macsec', 'show', iface], { quiet: true, timeoutMs: 5000 });
+    for (const args of shown.exitCode === 0 ? staleSecureChannels(iface, shown.stdout) : []) await run('ip', args, { timeoutMs: 5000 });
+  };
+
   /** wpa_supplicant -B returns once its interface is initialised, the daemon writing its pid file */
   const spawn = async (iface: string, s: Supplicant) => {
     rmSync(file(iface, 'pid'), { force: true });
-    const shown = await run('ip', ['macsec', 'show', iface], { quiet: true, timeoutMs: 5000 });
-    for (const args of shown.exitCode === 0 ? staleSecureChannels(iface, shown.stdout) : []) await run('ip', args, { timeoutMs: 5000 });
+    await clearChannels(iface);
     const r = await run('wpa_supplicant', ['-B', '-D', 'macsec_linux', '-i', s.settings.base, '-c', file(iface, 'conf'), '-P', file(iface, 'pid')], { timeoutMs: 30_000 });
     if (r.notFound) throw new Error('MACsec MKA needs wpa_supplicant (Debian package wpasupplicant)');
     let pid = readPid(file(iface, 'pid'));
@@ -102,6 +107,8 @@ export function createMkaSupervisor(opts: { dir: string; run: Runner; log: Logge
       await terminate(pid);
       log.info({ iface, pid }, 'wpa_supplicant (MKA) stopped');
     }
+    // a link that stays (its keys removed) keeps no SA of the stopped key agreement
+    await clearChannels(iface);
     forget(iface);
   };
 
