@@ -159,9 +159,10 @@ export async function startHostileEnv(opts: { kernel: boolean }): Promise<Hostil
   const kernel = () => {
     if (!fleet) return undefined;
     const ns = fleet.host(REAL).ns.name;
-    // bridge timers count down on their own: everything else is configuration
+    // bridge timers count down on their own, and an IPv6 address stops being tentative when the
+    // kernel's duplicate address detection ends: everything else is configuration
     const read = (...args: string[]) => JSON.parse(execFileSync('ip', ['-n', ns, '-j', '-d', ...args], { encoding: 'utf8' }) || '[]',
-      (k, v) => (k.endsWith('_timer') ? undefined : v));
+      (k, v) => (k.endsWith('_timer') || k === 'tentative' ? undefined : v));
     return { links: read('link', 'show'), addrs: read('addr', 'show'), routes: read('route', 'show') };
   };
 
