@@ -146,6 +146,8 @@ export const Route = Type.Object(
     'route-type': Type.Optional(literalUnion(RouteTypes, 'a route that drops traffic (takes no next hop)')),
     source: Type.Optional(Type.String({ description: 'preferred source address (ip route ... src)' })),
     cwnd: Type.Optional(Type.Integer({ minimum: 1, maximum: 4294967295, description: 'congestion window clamp, set locked (ip route ... cwnd lock N)' })),
+    // a lease's or a router advertisement's route comes and goes with it: a rollback must not put it back as a static one
+    'fleetnet.io/dynamic': Type.Optional(Type.Boolean({ description: 'reported only: a DHCP lease or a router advertisement installed this route' })),
     // absent: every key given must match, keys not given match anything (nmstate's wildcard delete)
     state: Type.Optional(Type.Literal('absent')),
   },

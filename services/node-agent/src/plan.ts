@@ -91,6 +91,8 @@ function restoreEntry(i: Interface): Interface {
     if (!cfg) continue;
     out[fam] = {
       ...(cfg.enabled === false ? { enabled: false } : {}),
+      // a lease is restored by its client (started again when the apply had stopped it), not as static addresses
+      ...(cfg.dhcp ? { dhcp: true } : {}),
       // off is the kernel's default and is not reported: restore it explicitly
       ...(fam === 'ipv4' ? { forwarding: i.ipv4?.forwarding ?? false } : {}),
       // SLAAC's sysctls as they were (read for every interface, linux/ipv6-auto.ts; set by host/slaac.ts)
@@ -122,8 +124,10 @@ export function rollbackDesired(before: NetworkState, now: NetworkState): Networ
   for (const [name, ni] of n) {
     if (!b.has(name) && ni.type && REMOVABLE.has(ni.type)) interfaces.push({ name, state: 'absent' });
   }
-  const bRoutes = new Map((before.routes?.config ?? []).map((r) => [exactRouteKey(r), r]));
-  const nRoutes = new Map((now.routes?.config ?? []).map((r) => [exactRouteKey(r), r]));
+  // a lease's and a router advertisement's routes come back with them (see restoreEntry), never as static ones
+  const configured = (routes: Route[] | undefined) => (routes ?? []).filter((r) => !r['fleetnet.io/dynamic']);
+  const bRoutes = new Map(configured(before.routes?.config).map((r) => [exactRouteKey(r), r]));
+  const nRoutes = new Map(configured(now.routes?.config).map((r) => [exactRouteKey(r), r]));
   const routes: Route[] = [
     ...[...nRoutes].filter(([k]) => !bRoutes.has(k)).map(([, r]) => ({ ...r, state: 'absent' as const })),
     ...[...bRoutes].filter(([k]) => !nRoutes.has(k)).map(([, r]) => r),

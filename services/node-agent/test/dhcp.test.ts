@@ -105,6 +105,33 @@ testUnless(test, missing, 'dhcp: a lease that never comes fails the apply, which
   }
 });
 
+testUnless(test, missing, 'dhcp: a change from the lease to a static address that cuts the host off is rolled back to DHCP: the client runs again and the lease is back', async () => {
+  const l = lab();
+  try {
+    await l.serve();
+    const agent = l.agent();
+    assert.is((await agent.apply(dhcpOn(), noProbes)).phase, 'Applied');
+    const leased = v4(l.cli, 'cli0').map((a) => a.local);
+    assert.is(leased.length, 1);
+    // the gateway answers before the change and not after it: the probe fails, the apply rolls back
+    const r = await agent.apply(
+      { interfaces: [{ name: 'cli0', type: 'veth', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '198.51.100.7', 'prefix-length': 24 }] } }] },
+      { probes: { gateway: false, bus: false, ping: [{ address: '192.0.2.1' }], timeoutSeconds: 3 } },
+    );
+    assert.is(r.phase, 'RolledBack', r.error?.message);
+    assert.match(r.error?.message ?? '', /probe/);
+    assert.ok(r.rollbackOperations!.some((o) => o.backend === 'dhcp' && o.description.startsWith('start the DHCPv4 client on cli0')), JSON.stringify(r.rollbackOperations!.map((o) => o.description)));
+    assert.is(l.dhcpPids().length, 1, 'a DHCP client runs again');
+    const addrs = v4(l.cli, 'cli0');
+    assert.equal(addrs.map((a) => a.local), leased, 'the lease is back, not the static address');
+    assert.is(addrs[0]!.dynamic, true);
+    assert.is(defaultRoutes(l.cli)[0]?.gateway, '192.0.2.1');
+    assert.ok((await agent.plan(dhcpOn())).operations.length === 0, 'in sync with the DHCP document again');
+  } finally {
+    await l.cleanup();
+  }
+});
+
 testUnless(test, missing, 'dhcp: turned off, the client is stopped and the leased address and routes removed; so when the interface is removed', async () => {
   const l = lab();
   try {

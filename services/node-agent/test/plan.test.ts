@@ -138,6 +138,25 @@ test('rollbackDesired: restores changed, removes new, re-adds lost routes, delet
   assert.equal(rollbackDesired(before, before), { interfaces: [], routes: { config: [] } });
 });
 
+test('rollbackDesired: a lease comes back through its client (dhcp kept, leased addresses and routes never restored as static)', () => {
+  const lease = { ip: '192.0.2.120', 'prefix-length': 24, 'fleetnet.io/dynamic': true as const };
+  const dhcpRoute = { destination: '0.0.0.0/0', 'next-hop-address': '192.0.2.1', 'next-hop-interface': 'eth0', metric: 0, 'table-id': 254, 'fleetnet.io/dynamic': true as const };
+  const before: NetworkState = {
+    interfaces: [{ name: 'eth0', type: 'ethernet', state: 'up', ipv4: { enabled: true, dhcp: true, address: [lease] } }],
+    routes: { config: [dhcpRoute] },
+  };
+  // after an apply that stopped the client and set a static address
+  const now: NetworkState = {
+    interfaces: [{ name: 'eth0', type: 'ethernet', state: 'up', ipv4: { enabled: true, dhcp: false, address: [{ ip: '198.51.100.7', 'prefix-length': 24 }] } }],
+    routes: { config: [] },
+  };
+  const r = rollbackDesired(before, now);
+  assert.equal(r.interfaces![0]!.ipv4, { dhcp: true, forwarding: false, address: [] });
+  assert.equal(r.routes!.config, [], 'the lease\'s default route is its client\'s to put back');
+  // the lease back: nothing left to do
+  assert.equal(rollbackDesired(before, before), { interfaces: [], routes: { config: [] } });
+});
+
 test('planAll merges backends and orders by stage, keeping each backend\'s order within a stage', () => {
   const fake = (name: Backend['name'], ops: [string, string][]): Pick<Backend, 'name' | 'plan'> => ({
     name,

@@ -118,6 +118,7 @@ function routeFromIp(r: IpRoute, family: 4 | 6, lockedCwnd: ReadonlySet<string>)
   if (r.prefsrc) route.source = normalizeIp(r.prefsrc);
   const cwnd = r.metrics?.find((m) => m.cwnd !== undefined)?.cwnd;
   if (cwnd !== undefined && lockedCwnd.has(routeTextKey(r.dst, r.table, r.dev))) route.cwnd = cwnd;
+  if (r.protocol === 'dhcp' || r.protocol === 'ra') route['fleetnet.io/dynamic'] = true;
   return route;
 }
 
