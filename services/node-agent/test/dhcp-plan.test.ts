@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { NetworkState } from '@fleetnet/contracts';
-import { parseLease, planDhcp, renderScript, renderScript6, settingsOf, settingsOf6 } from '../src/dhcp/index.ts';
+import { LEASE_LIMITS, parseLease, planDhcp, renderScript, renderScript6, settingsOf, settingsOf6 } from '../src/dhcp/index.ts';
 import type { DhcpSettings } from '../src/dhcp/settings.ts';
 
 const ON: DhcpSettings = { autoDns: true, autoGateway: true, autoRoutes: true, table: 0 };
@@ -52,6 +52,19 @@ test('parseLease: the script\'s key=value lines; none without an address', () =>
     ip: '192.0.2.100', prefixLength: 24, routers: ['192.0.2.1'], dns: ['192.0.2.53', '192.0.2.54'], leaseSeconds: 120,
   });
   assert.is(parseLease('ip=\n'), undefined);
+});
+
+test('parseLease: what a hostile DHCP server sends is bounded — bad values left out, the first key counts, a huge file is no lease', () => {
+  const many = Array.from({ length: 50 }, (_, i) => `192.0.2.${i + 1}`).join(' ');
+  const l = parseLease(`ip=192.0.2.100\nmask=24\nrouter=not-an-ip 192.0.2.1\ndns=${many} ;rm\ndomain=ok.example bad;name x\`y a..b ${'a'.repeat(300)}.example two.example\nip=203.0.113.66\nlease=120\n`)!;
+  assert.is(l.ip, '192.0.2.100', 'a later ip= line changes nothing');
+  assert.equal(l.routers, ['192.0.2.1']);
+  assert.is(l.dns.length, LEASE_LIMITS.maxServers);
+  assert.is(l.domain, 'ok.example two.example');
+  assert.is(parseLease('ip=999.1.1.1\nmask=24\n'), undefined, 'not an address');
+  assert.is(parseLease('ip=192.0.2.100\nmask=40\n'), undefined, 'an IPv4 prefix over 32');
+  assert.is(parseLease(`ip=192.0.2.100\nmask=24\ndns=${'1'.repeat(LEASE_LIMITS.maxBytes)}\n`), undefined, 'over the size bound');
+  assert.equal(parseLease('ip=2001:db8:1::1a\nmask=128\ndns=2001:db8:1::53\n'), { ip: '2001:db8:1::1a', prefixLength: 128, routers: [], dns: ['2001:db8:1::53'] });
 });
 
 const ON6: DhcpSettings = { autoDns: true, autoGateway: false, autoRoutes: false, table: 0 };

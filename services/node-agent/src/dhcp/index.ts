@@ -11,7 +11,7 @@ import { planDhcp, type DhcpOp } from './plan.ts';
 import { createDhcpSupervisor, type DhcpSupervisor } from './supervisor.ts';
 
 export { planDhcp } from './plan.ts';
-export { parseLease } from './lease.ts';
+export { LEASE_LIMITS, parseLease } from './lease.ts';
 export { renderScript } from './script.ts';
 export { renderScript6 } from './script6.ts';
 export { settingsOf, settingsOf6 } from './settings.ts';
