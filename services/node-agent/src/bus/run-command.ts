@@ -49,7 +49,7 @@ export function registerRunCommand(program: Command, startup: { pauseAfterOp?: n
     .option('--heartbeat <s>', 'seconds between heartbeats', seconds, 10)
     .action(async (o: RunOpts, cmd: Command) => {
       const g = cmd.optsWithGlobals() as { stateDir: string; ovsDb?: string; sysfsRoot: string; resolvConf: string; hostnameFile: string; logLevel: string };
-      // the daemon logs at info unless asked otherwise (the one-shot commands default to warn)
+      // the daemon logs at info unless --log-level says otherwise (FLEETNET_LOG_LEVEL sets only the one-shot commands' default)
       const level = cmd.getOptionValueSourceWithGlobals('logLevel') === 'default' ? 'info' : g.logLevel;
       const log = createLogger({ level }).child({ agentVersion: agentVersion() });
       const agent = createAgent({ stateDir: g.stateDir, ovsDb: g.ovsDb, sysfsRoot: g.sysfsRoot, resolvConf: g.resolvConf, hostnameFile: g.hostnameFile, log, pauseAfterOp: startup.pauseAfterOp });
