@@ -38,7 +38,7 @@ export function createMacsecBackend(opts: { stateDir: string; run: Runner; log: 
   const { run } = opts;
   const supervisor = createMkaSupervisor({ dir: join(opts.stateDir, 'macsec'), run, log: opts.log });
   const timeoutMs = opts.timeoutMs ?? DEFAULT_MKA_TIMEOUT_MS;
-  // the CAKs of the plans made here, by fingerprint: operations carry only the fingerprint (they are printed and checkpointed)
+  // the CAKs of the last plan, by fingerprint: operations carry only the fingerprint (they are printed and checkpointed)
   const caks = new Map<string, string>();
 
   const startAndWait = async (o: MacsecOp) => {
@@ -82,6 +82,8 @@ export function createMacsecBackend(opts: { stateDir: string; run: Runner; log: 
       return out.length ? { interfaces: out } : {};
     },
     plan(desired, actual) {
+      // only the keys of this plan (its execute follows it): a daemon rotating keys for months keeps no old ones
+      caks.clear();
       for (const d of desired.interfaces ?? []) {
         const cak = d.macsec?.['mka-cak'];
         if (cak) caks.set(cakFingerprint(cak), cak);
