@@ -118,7 +118,8 @@ function packages(sea: string): Pkg[] {
       // lldpd: the LLDP daemon the agent runs for `lldp: {enabled: true}` (its own instance, see README);
       // wpasupplicant: MACsec MKA (mka-cak/mka-ckn) only, so recommended: without it such a document
       // fails at plan time naming the package, everything else works (and it pulls in D-Bus and pcsc)
-      recommends: ['openvswitch-switch', 'lldpd', 'wpasupplicant'],
+      // ndisc6: rdisc6 asks the routers to advertise when SLAAC turns on (without it: the next unsolicited advertisement)
+      recommends: ['openvswitch-switch', 'lldpd', 'wpasupplicant', 'ndisc6'],
       conffiles: ['/etc/fleetnet/agent.env'],
       dirs: ['/var/lib/fleetnet', '/var/cache/fleetnet'],
       entries: [

@@ -13,6 +13,7 @@ command -v udhcpc >/dev/null || need+=(udhcpc)  # the agent's DHCPv4 client (bus
 command -v dhclient >/dev/null || need+=(isc-dhcp-client)  # the agent's DHCPv6 client (dhclient -6)
 command -v lldpd >/dev/null || need+=(lldpd)  # the agent's LLDP daemon (lldp: {enabled: true})
 command -v wpa_supplicant >/dev/null || need+=(wpasupplicant)  # the agent's MACsec MKA supplicant (mka-cak/mka-ckn; VM tests copy it into the VM)
+command -v rdisc6 >/dev/null || need+=(ndisc6)  # the agent's router solicitation when SLAAC turns on (slaac.test.ts)
 command -v dnsmasq >/dev/null || need+=(dnsmasq-base)  # DHCP server of the DHCP tests (a peer namespace only; no service)
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}"

@@ -76,6 +76,8 @@ export type Operation =
       /** or a file replaced atomically (content), or removed (null) */
       path?: string;
       content?: string | null;
+      /** a step that may fail without failing the apply (logged): e.g. asking the routers to advertise now */
+      bestEffort?: true;
     });
 
 /** A planning problem: the desired state cannot be reached, so nothing runs. */

@@ -68,7 +68,11 @@ test('planSlaac: sysctls only where autoconf is named and the kernel differs; nm
   assert.equal(lines({ interfaces: [{ name: 'eth1.5', ipv6: { enabled: true } }] }, actualWith(defaults)), [], 'autoconf not named');
   assert.equal(lines(want({ autoconf: true }), actualWith(defaults)), [
     'sysctl -q -w net.ipv6.conf.eth1/5.accept_ra=2 net.ipv6.conf.eth1/5.autoconf=1 net.ipv6.conf.eth1/5.accept_ra_defrtr=1 net.ipv6.conf.eth1/5.accept_ra_rt_info_max_plen=64',
+    // routes newly wanted: a router solicitation brings an advertisement now, not in minutes
+    'rdisc6 -1 -q -r 2 -w 1000 eth1.5',
   ]);
+  const solicit = planSlaac(want({ autoconf: true }), actualWith({ autoconf: false }));
+  assert.equal(solicit.map((o) => [o.argv![0], o.bestEffort ?? false]), [['sysctl', false], ['rdisc6', true]], 'no router answering is no error');
   assert.equal(lines(want({ autoconf: true, 'auto-routes': false }), actualWith(defaults)), ['sysctl -q -w net.ipv6.conf.eth1/5.accept_ra=2 net.ipv6.conf.eth1/5.autoconf=1 net.ipv6.conf.eth1/5.accept_ra_defrtr=0 net.ipv6.conf.eth1/5.accept_ra_rt_info_max_plen=0', 'ip -6 route flush exact ::/0 dev eth1.5 proto ra'], 'the learnt default route goes');
   assert.equal(lines(want({ autoconf: true, 'auto-gateway': true, 'auto-routes': false }), actualWith(defaults)), [], 'the kernel defaults, as given');
   assert.equal(lines(want({ autoconf: true }), actualWith({ autoconf: true, 'auto-gateway': true, 'auto-routes': true })), []);
@@ -96,7 +100,7 @@ test('rollback: autoconf and its gateway/routes come back as read (also on a lin
   const now: NetworkState = { interfaces: [{ name: 'eth1', type: 'ethernet', state: 'down', ipv6: { enabled: false, dhcp: false, address: [], autoconf: false } }] };
   const target = rollbackDesired(before, now);
   assert.equal(target.interfaces![0]!.ipv6, { enabled: false, autoconf: true, 'auto-gateway': true, 'auto-routes': false, address: [] });
-  assert.equal(lines(target, now), ['sysctl -q -w net.ipv6.conf.eth1.accept_ra=2 net.ipv6.conf.eth1.autoconf=1 net.ipv6.conf.eth1.accept_ra_defrtr=1 net.ipv6.conf.eth1.accept_ra_rt_info_max_plen=0']);
+  assert.equal(lines(target, now), ['sysctl -q -w net.ipv6.conf.eth1.accept_ra=2 net.ipv6.conf.eth1.autoconf=1 net.ipv6.conf.eth1.accept_ra_defrtr=1 net.ipv6.conf.eth1.accept_ra_rt_info_max_plen=0', 'rdisc6 -1 -q -r 2 -w 1000 eth1']);
   assert.equal(rollbackDesired(before, before).interfaces, [], 'unchanged: nothing to restore');
 });
 

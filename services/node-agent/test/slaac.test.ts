@@ -5,7 +5,8 @@ import { sleep, waitFor } from '../../../test/support/ports.ts';
 import { testUnless } from '../../../test/support/skip.ts';
 import { defaultRoutes6, has, dhcpLab, v6, type DhcpLab } from './dhcp-lab.ts';
 
-const missing = !has('dnsmasq') ? 'dnsmasq is not installed (it sends the router advertisements)' : undefined;
+const missing = !has('dnsmasq') ? 'dnsmasq is not installed (it sends the router advertisements)'
+  : !has('rdisc6') ? 'rdisc6 (Debian package ndisc6) is not installed (the agent solicits the advertisements with it)' : undefined;
 
 /** router advertisements of 2001:db8:2::/64 for SLAAC, every few seconds, no DHCPv6 */
 const RA_ONLY = ['--dhcp-range=2001:db8:2::,ra-only,64,120', '--enable-ra', '--ra-param=srv0,4,120'];
@@ -96,6 +97,11 @@ testUnless(test, missing, 'slaac: auto-route-table-id and auto-route-metric with
     assert.is(r.phase, 'Failed');
     assert.match(r.error?.message ?? '', /interfaces\[0\]\.ipv6\.auto-route-table-id: cannot be used with autoconf/);
     assert.is(sysctl(l, 'accept_ra'), '1', 'nothing changed');
+    // no router on the link: the solicitation goes unanswered, which is no error (SLAAC waits for one)
+    const quiet = await agent.apply(slaac(), noProbes);
+    assert.is(quiet.phase, 'Applied', quiet.error?.message);
+    assert.ok(quiet.operations.some((o) => o.description.startsWith('ask the routers on cli0 to advertise now')));
+    assert.is(sysctl(l, 'autoconf'), '1');
   } finally {
     await l.cleanup();
   }

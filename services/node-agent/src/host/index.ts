@@ -17,9 +17,13 @@ async function rules(run: Runner, fam: 4 | 6): Promise<IpRule[]> {
   return r.stdout.trim() ? (JSON.parse(r.stdout) as IpRule[]) : [];
 }
 
-async function execute(run: Runner, op: HostOp): Promise<void> {
+async function execute(run: Runner, op: HostOp, log: Logger): Promise<void> {
   if (op.argv) {
     const r = await run(op.argv[0]!, op.argv.slice(1));
+    if (op.bestEffort && r.exitCode !== 0) {
+      log.warn({ target: op.target, argv: r.argv, exitCode: r.exitCode, notFound: r.notFound || undefined, stderr: r.stderr.trim() || undefined }, `${op.description}: did not work (the apply goes on)`);
+      return;
+    }
     if (r.exitCode !== 0) throw new ExecutionError(`"${op.description}" failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, op, r.argv, r.stderr, r.exitCode);
     return;
   }
@@ -64,7 +68,7 @@ export function createHostBackend(opts: { run: Runner; log: Logger; hostnameFile
     }),
     execute: async (ops: Operation[]) => {
       for (const op of ops.filter((o): o is HostOp => o.backend === 'host')) {
-        await execute(opts.run, op);
+        await execute(opts.run, op, log);
         log.info({ target: op.target }, op.description);
       }
     },

@@ -48,6 +48,16 @@ export function planSlaac(desired: NetworkState, actual: NetworkState): HostOp[]
       description: on ? `SLAAC on ${d.name} (auto-gateway ${gateway}, auto-routes ${routes}): sysctl -w ${args.join(' ')}` : `SLAAC off on ${d.name}: sysctl -w ${args.join(' ')}`,
       argv: ['sysctl', '-q', '-w', ...args],
     });
+    // The kernel solicits routers only when a link comes up: on a link already up the address and the
+    // routes would wait for the next unsolicited advertisement (routers send one every 200-600 s by
+    // default). A router solicitation brings one now; none answering is no error (SLAAC stays on).
+    if (on && (!now?.autoconf || (gateway && !now['auto-gateway']) || (routes && !now['auto-routes']))) {
+      ops.push({
+        backend: 'host', stage: 'linux-configure', target: `slaac ${d.name}`, bestEffort: true,
+        description: `ask the routers on ${d.name} to advertise now (rdisc6: router solicitation)`,
+        argv: ['rdisc6', '-1', '-q', '-r', '2', '-w', '1000', d.name],
+      });
+    }
     const flush = (what: string[], why: string): HostOp => ({
       backend: 'host', stage: 'linux-configure', target: `slaac ${d.name}`, description: `ip -6 route flush ${[...what, 'dev', d.name, 'proto', 'ra'].join(' ')} (${why})`,
       argv: ['ip', '-6', 'route', 'flush', ...what, 'dev', d.name, 'proto', 'ra'],
